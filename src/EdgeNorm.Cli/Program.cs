@@ -1,1 +1,1 @@
-return 0;
+return EdgeNorm.Cli.CliApp.Run(args, Console.Out, Console.Error);

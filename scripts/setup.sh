@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# One-time set-up shared by scripts/demo.sh and scripts/test.sh: checks the .NET SDK, installs the
+# Debian/Ubuntu packages later stages need, restores NuGet packages. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (https://learn.microsoft.com/dotnet/core/install/linux-debian:" >&2
+  echo "       'sudo apt-get install -y dotnet-sdk-10.0' after adding Microsoft's package feed, or dotnet-install.sh)." >&2
+  exit 2
+fi
+major=$(dotnet --version | cut -d. -f1)
+if [ "$major" -lt 10 ]; then
+  echo "setup: .NET SDK $(dotnet --version) found; EdgeNorm needs 10.0 or later." >&2
+  exit 2
+fi
+
+# Debian packages: nothing yet beyond the SDK. (The arm64 cross toolchain and qemu-user join this list
+# with the AOT/arm64 work.)
+APT_PACKAGES=()
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet restore EdgeNorm.sln --verbosity quiet

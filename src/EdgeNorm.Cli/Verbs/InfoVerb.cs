@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using EdgeNorm.Runtime.Platform;
+
+namespace EdgeNorm.Cli.Verbs;
+
+/// <summary>`edgenorm info`: what the CPU has (CPUID / kernel) and which kernel paths this binary can use.</summary>
+internal static class InfoVerb
+{
+    public static Command Create(TextWriter o)
+    {
+        var json = new Option<bool>("--json") { Description = "one JSON object on stdout" };
+        var cmd = new Command("info", "CPU features detected and the kernel paths this binary can use.") { json };
+        cmd.SetAction(r =>
+        {
+            var cpu = CpuFeatures.Current;
+            var usable = BinaryIsa.Usable.ToList();
+            string isa = BestPath(usable);
+            if (r.GetValue(json))
+            {
+                using var w = JsonOut.Begin(o);
+                w.WriteString("isa", isa);
+                w.WriteString("arch", cpu.Architecture);
+                w.WriteString("cpu", cpu.ModelName);
+                w.WriteString("features_source", cpu.Source);
+                JsonOut.Strings(w, "features", cpu.Features.Order(StringComparer.Ordinal));
+                JsonOut.Strings(w, "binary_paths", usable.Prepend("scalar"));
+                w.WriteBoolean("native_aot", !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported);
+                w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
+                w.WriteString("edgenorm_version", Versions.EdgeNorm);
+                w.WriteString("format_version", Versions.Format);
+            }
+            else
+            {
+                o.WriteLine($"edgenorm {Versions.EdgeNorm} (model format {Versions.Format}), {RuntimeInformation.FrameworkDescription}, " +
+                            (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "NativeAOT"));
+                o.WriteLine($"cpu:           {cpu.Architecture}, {(cpu.ModelName.Length > 0 ? cpu.ModelName : "unknown model")}");
+                o.WriteLine($"features:      {string.Join(' ', cpu.Features.Order(StringComparer.Ordinal))} (from {cpu.Source})");
+                o.WriteLine($"binary paths:  {string.Join(' ', usable.Prepend("scalar"))}");
+                o.WriteLine($"isa:           {isa}");
+                var missed = MissedByBinary(cpu, usable).ToList();
+                if (missed.Count > 0)
+                    o.WriteLine($"note:          the CPU has {string.Join(", ", missed)} but this binary cannot use it; publish with a matching profile (publish-profiles/)");
+            }
+            return CliApp.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>The widest path the binary can use; integer kernels dispatch on this once the runtime lands.</summary>
+    internal static string BestPath(IReadOnlyCollection<string> usable) =>
+        new[] { "avx-vnni", "avx512bw", "avx2", "neon-dotprod", "neon", "vector128" }.FirstOrDefault(usable.Contains) ?? "scalar";
+
+    private static IEnumerable<string> MissedByBinary(CpuFeatures cpu, List<string> usable)
+    {
+        if (cpu.Has("avx2") && !usable.Contains("avx2")) yield return "avx2";
+        if (cpu.Has("avx_vnni") && !usable.Contains("avx-vnni")) yield return "avx-vnni";
+        if (cpu.Has("avx512bw") && !usable.Contains("avx512bw")) yield return "avx512bw";
+        if (cpu.Has("asimddp") && !usable.Contains("neon-dotprod")) yield return "dotprod";
+    }
+}

@@ -1,0 +1,129 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace EdgeNorm.Runtime.Platform;
+
+/// <summary>
+/// What the CPU has, read from the hardware (CPUID on x64) and the kernel (/proc/cpuinfo), not from the
+/// intrinsics' <c>IsSupported</c>: NativeAOT fixes those at compile time, so they describe the binary,
+/// not the board. <see cref="BinaryIsa"/> reports the other side.
+/// </summary>
+public sealed class CpuFeatures
+{
+    public string Architecture { get; }
+    public string ModelName { get; }
+    /// <summary>Feature names in the kernel's spelling (lower case), e.g. avx2, avx512bw, avx_vnni, asimd, asimddp.</summary>
+    public IReadOnlySet<string> Features { get; }
+    /// <summary>Where <see cref="Features"/> came from: "cpuid", "/proc/cpuinfo" or both.</summary>
+    public string Source { get; }
+
+    private CpuFeatures(string arch, string model, HashSet<string> features, string source)
+    {
+        Architecture = arch;
+        ModelName = model;
+        Features = features;
+        Source = source;
+    }
+
+    public bool Has(string feature) => Features.Contains(feature);
+
+    private static readonly Lazy<CpuFeatures> LazyCurrent = new(Detect);
+    public static CpuFeatures Current => LazyCurrent.Value;
+
+    private static CpuFeatures Detect()
+    {
+        var arch = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        var features = new HashSet<string>(StringComparer.Ordinal);
+        var sources = new List<string>();
+
+        if (X86Base.IsSupported)
+        {
+            ReadCpuid(features);
+            sources.Add("cpuid");
+        }
+        var (procModel, procFeatures) = ReadProcCpuinfo();
+        if (procFeatures.Count > 0)
+        {
+            if (sources.Count > 0)
+            {
+                // The kernel's flags also reflect OS support (XSAVE state for AVX/AVX-512): a feature that
+                // CPUID reports but the kernel hides cannot be used.
+                features.RemoveWhere(f => KernelReportsX64(f) && !procFeatures.Contains(f));
+            }
+            else
+            {
+                features.UnionWith(procFeatures);
+            }
+            sources.Add("/proc/cpuinfo");
+        }
+        return new CpuFeatures(arch, procModel, features, sources.Count == 0 ? "none" : string.Join("+", sources));
+    }
+
+    // Flags whose kernel spelling we use verbatim and that /proc/cpuinfo lists when present.
+    private static bool KernelReportsX64(string f) => f is "sse4_1" or "sse4_2" or "ssse3" or "avx" or "avx2" or "fma"
+        or "bmi1" or "bmi2" or "avx512f" or "avx512bw" or "avx512vl" or "avx512dq" or "avx512_vnni" or "avx512vbmi"
+        or "avx_vnni" or "popcnt";
+
+    private static void ReadCpuid(HashSet<string> f)
+    {
+        var (_, _, c1, d1) = X86Base.CpuId(1, 0);
+        Bit(f, d1, 26, "sse2");
+        Bit(f, c1, 9, "ssse3");
+        Bit(f, c1, 12, "fma");
+        Bit(f, c1, 19, "sse4_1");
+        Bit(f, c1, 20, "sse4_2");
+        Bit(f, c1, 23, "popcnt");
+        Bit(f, c1, 28, "avx");
+        var (maxLeaf, _, _, _) = X86Base.CpuId(0, 0);
+        if (maxLeaf < 7) return;
+        var (a7, b7, c7, d7) = X86Base.CpuId(7, 0);
+        Bit(f, b7, 3, "bmi1");
+        Bit(f, b7, 5, "avx2");
+        Bit(f, b7, 8, "bmi2");
+        Bit(f, b7, 16, "avx512f");
+        Bit(f, b7, 17, "avx512dq");
+        Bit(f, b7, 30, "avx512bw");
+        Bit(f, b7, 31, "avx512vl");
+        Bit(f, c7, 1, "avx512vbmi");
+        Bit(f, c7, 11, "avx512_vnni");
+        Bit(f, d7, 23, "avx512_fp16");
+        if (a7 >= 1)
+        {
+            var (a71, _, _, d71) = X86Base.CpuId(7, 1);
+            Bit(f, a71, 4, "avx_vnni");
+            Bit(f, d71, 4, "avx_vnni_int8");
+            Bit(f, d71, 19, "avx10");
+        }
+    }
+
+    private static void Bit(HashSet<string> f, int reg, int bit, string name)
+    {
+        if ((reg & (1 << bit)) != 0) f.Add(name);
+    }
+
+    private static (string Model, HashSet<string> Features) ReadProcCpuinfo()
+    {
+        var features = new HashSet<string>(StringComparer.Ordinal);
+        string model = "";
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                int colon = line.IndexOf(':');
+                if (colon < 0) continue;
+                var key = line[..colon].Trim();
+                var value = line[(colon + 1)..].Trim();
+                if (model.Length == 0 && key is "model name" or "Model" or "CPU part")
+                    model = value;
+                if (key is "flags" or "Features")
+                {
+                    foreach (var flag in value.Split(' ', StringSplitOptions.RemoveEmptyEntries)) features.Add(flag);
+                    break; // every core lists the same flags
+                }
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return (model, features);
+    }
+}
