@@ -1,0 +1,43 @@
+using Xunit;
+
+namespace EdgeNorm.Cli.Tests;
+
+public class UsageTests
+{
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("info", "--no-such-option")]
+    [InlineData("inspect")]
+    [InlineData("verify")]
+    public void BadUsage_ExitsTwo_WithOneLineOnStderr(params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Single(r.Err.TrimEnd().Split('\n'));
+        Assert.StartsWith("edgenorm: ", r.Err);
+    }
+
+    [Theory]
+    [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--zeroq")]
+    [InlineData("run", "m.edgn", "--input", "x.npy")]
+    [InlineData("bench", "m.edgn", "--iterations", "10")]
+    [InlineData("export-qdq", "m.edgn", "-o", "m.qdq.onnx")]
+    [InlineData("bundle", "m.edgn", "--rid", "linux-arm64", "-o", "b.tar.gz")]
+    [InlineData("embed", "m.edgn", "--format", "c", "-o", "m.c")]
+    public void VerbsNotYetImplemented_RefuseWithExitTwo_AndSaySo(params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("not available yet", r.Err);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
+    public void Help_ListsEveryContractVerb()
+    {
+        var r = CliRunner.Run("--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var verb in new[] { "calibrate", "run", "eval", "bench", "inspect", "verify", "info", "export-qdq", "bundle", "embed" })
+            Assert.Contains(verb, r.Out);
+    }
+}
