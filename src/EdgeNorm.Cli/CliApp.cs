@@ -53,8 +53,8 @@ public static class CliApp
         PendingVerbs.RunVerb(e),
 //E
         PendingVerbs.Bench(e),
-//I
-//V
+        InspectVerb.Create(o, e),
+        VerifyVerb.Create(o, e),
         InfoVerb.Create(o),
         PendingVerbs.ExportQdq(e),
         PendingVerbs.Bundle(e),

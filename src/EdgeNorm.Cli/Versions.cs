@@ -8,5 +8,5 @@ internal static class Versions
         typeof(Versions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>The .edgn format version this binary writes (refuses other major versions when reading).</summary>
-    public static string Format => "0.1";
+    public static string Format => global::EdgeNorm.Model.Format.EdgnFormat.CurrentVersion.ToString();
 }

@@ -367,7 +367,7 @@ public class FusionPatternTests
         Fuse(b.Graph);
         var pe = Single(b.Graph, FusedOps.PatchEmbed);
         Assert.Single(b.Graph.Nodes);
-        Assert.Equal([2L, 2], pe.GetInts(FusedOps.KernelShape));
+        Assert.Equal([2L, 2], pe.GetInts(FusedOps.KernelShape)!);
         FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
     }
 

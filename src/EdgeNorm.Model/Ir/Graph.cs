@@ -13,6 +13,11 @@ public sealed class Graph
     public List<ValueInfo> Outputs { get; init; } = [];
     public List<Node> Nodes { get; init; } = [];
     public Dictionary<string, Tensor> Initializers { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Element types and shapes of intermediate tensors, as far as known: declared in the source file or inferred at
+    /// import (symbolic dims such as the batch stay symbols; "?k" marks an unknown dim). May be incomplete.
+    /// </summary>
+    public Dictionary<string, ValueInfo> ValueInfos { get; init; } = new(StringComparer.Ordinal);
     /// <summary>BatchNormalization statistics captured at import, before any folding (ZeroQ needs them).</summary>
     public List<BnStatistic> BnStatistics { get; init; } = [];
     public Dictionary<string, string> Metadata { get; init; } = new(StringComparer.Ordinal);

@@ -154,12 +154,22 @@ public abstract class FusionPass
 
     protected static bool Is(Node? n, string opType) => n is not null && n.Domain.Length == 0 && n.OpType == opType;
 
-    /// <summary>The single consumer of a tensor, if it is the only use and of the given op type.</summary>
+    /// <summary>
+    /// The single consumer of a tensor of the given op type, not counting Shape nodes that read it (torch's
+    /// shape chains; <see cref="IsSelfContained"/> later checks they only feed the pattern). Null when the
+    /// tensor is a graph output or has any other consumer.
+    /// </summary>
     protected static Node? OnlyConsumer(GraphView g, string tensor, string opType)
     {
-        if (!g.HasSingleUse(tensor)) return null;
-        var c = g.Consumers(tensor)[0];
-        return Is(c, opType) ? c : null;
+        if (g.IsGraphOutput(tensor)) return null;
+        Node? found = null;
+        foreach (var c in g.Consumers(tensor))
+        {
+            if (Is(c, "Shape")) continue;
+            if (found is not null || !Is(c, opType) || c.Inputs.Count(i => i == tensor) != 1) return null;
+            found = c;
+        }
+        return found;
     }
 
     /// <summary>A fused node named after the root, taking over the root's first output.</summary>
