@@ -51,7 +51,7 @@ public static class CliApp
     [
         PendingVerbs.Calibrate(e),
         PendingVerbs.RunVerb(e),
-//E
+        EvalVerb.Create(o, e),
         PendingVerbs.Bench(e),
         InspectVerb.Create(o, e),
         VerifyVerb.Create(o, e),

@@ -8,14 +8,18 @@ public sealed record ImportOptions
 {
     /// <summary>Rewrite recognised patterns into EdgeNorm's fused ops (default). False keeps the plain ONNX graph.</summary>
     public bool Fuse { get; init; } = true;
+
+    /// <summary>Options of the loading step (limits, symbolic dim values); null for the defaults.</summary>
+    public OnnxLoadOptions? Load { get; init; }
 }
 
-/// <summary>An imported graph and what fusion did to it.</summary>
+/// <summary>An imported graph and what fusion did to it (<see cref="FusionReport.ToString"/> is one line for the CLI).</summary>
 public sealed record ImportResult(Graph Graph, FusionReport Fusion);
 
 /// <summary>
-/// The public ONNX import entry: load (parse, shape inference, constant folding, dead-node removal),
-/// capture the BatchNormalization statistics, then fuse (docs/fusion.md).
+/// The public ONNX import entry (docs/fusion.md): load with <see cref="OnnxModelLoader"/> (parse, shape inference,
+/// constant folding, dead-node removal), record the BatchNormalization statistics into
+/// <see cref="Graph.BnStatistics"/>, then fuse recognised patterns into EdgeNorm's fused ops.
 /// </summary>
 public static class OnnxImporter
 {
@@ -24,11 +28,14 @@ public static class OnnxImporter
     public static ImportResult ImportWithReport(string path, ImportOptions? options = null)
     {
         options ??= new ImportOptions();
-        var graph = LoadPending(path); // TODO(fusion): OnnxModelLoader.Load once it lands
+        var graph = OnnxModelLoader.Load(path, options.Load);
         return Process(graph, options);
     }
 
-    /// <summary>The post-load steps on an already loaded graph (BN statistics, fusion); modifies it in place.</summary>
+    /// <summary>
+    /// The steps after loading, on a graph of ONNX ops (loaded, or built by hand): BN statistics, then fusion unless
+    /// <see cref="ImportOptions.Fuse"/> is false. Modifies <paramref name="graph"/> in place.
+    /// </summary>
     public static ImportResult Process(Graph graph, ImportOptions? options = null)
     {
         options ??= new ImportOptions();
@@ -36,10 +43,20 @@ public static class OnnxImporter
         BnStatisticsCapture.Capture(graph);
         if (!options.Fuse) return new ImportResult(graph, FusionReport.Of(graph, graph.Nodes.Count, []));
         var report = GraphFuser.Fuse(graph, ShapeLookup(graph));
+        PruneValueInfos(graph);
         return new ImportResult(graph, report);
     }
 
-    private static Func<string, Dim[]?>? ShapeLookup(Graph graph) => null;
+    /// <summary>Shapes the loader inferred (<see cref="Graph.ValueInfos"/>); fused nodes keep the output names and shapes.</summary>
+    private static Func<string, Dim[]?> ShapeLookup(Graph graph) => name =>
+        graph.ValueInfos.TryGetValue(name, out var vi) && vi.DataType != DataType.Undefined ? vi.Shape : null;
 
-    private static Graph LoadPending(string path) => throw new NotSupportedException($"ONNX loading is not available yet ({path})");
+    /// <summary>Drops the shapes of tensors fusion removed.</summary>
+    private static void PruneValueInfos(Graph graph)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in graph.Nodes) foreach (var o in n.Outputs) live.Add(o);
+        foreach (var k in graph.ValueInfos.Keys.ToArray())
+            if (!live.Contains(k) && !graph.Initializers.ContainsKey(k) && !graph.Inputs.Any(i => i.Name == k)) graph.ValueInfos.Remove(k);
+    }
 }

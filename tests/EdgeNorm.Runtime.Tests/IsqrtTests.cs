@@ -32,8 +32,8 @@ public class IsqrtTests
     {
         for (ulong v = 0; v <= 1UL << 20; v++)
         {
-            ulong r = IntMath.Isqrt(v, out int iterations);
-            if (!IsFloorSqrt(v, r) || iterations > 6) Assert.Fail($"Isqrt({v}) = {r} after {iterations} updates");
+            ulong r = IntMath.Isqrt(v, out int steps);
+            if (!IsFloorSqrt(v, r) || steps > 6) Assert.Fail($"Isqrt({v}) = {r} after {steps} decreasing steps");
         }
     }
 
@@ -46,8 +46,8 @@ public class IsqrtTests
             ulong root = (ulong)rng.NextInt64(1, 1L << 32) ;
             foreach (ulong v in new[] { root * root - 1, root * root, root * root + 1, root * root + 2 * root })
             {
-                ulong r = IntMath.Isqrt(v, out int iterations);
-                if (!IsFloorSqrt(v, r) || iterations > 6) Assert.Fail($"Isqrt({v}) = {r} after {iterations} updates");
+                ulong r = IntMath.Isqrt(v, out int steps);
+                if (!IsFloorSqrt(v, r) || steps > 6) Assert.Fail($"Isqrt({v}) = {r} after {steps} decreasing steps");
             }
         }
     }
@@ -57,7 +57,7 @@ public class IsqrtTests
         Gen.Int[1, 64].SelectMany(bits => Gen.ULong.Select(u => bits == 64 ? u : u & ((1UL << bits) - 1)))
             .Sample(v =>
             {
-                ulong r = IntMath.Isqrt(v, out int iterations);
-                return IsFloorSqrt(v, r) && iterations <= 6;
+                ulong r = IntMath.Isqrt(v, out int steps);
+                return IsFloorSqrt(v, r) && steps <= 6;
             }, iter: 500_000);
 }

@@ -128,6 +128,14 @@ public class Log2CodeTests
             var acc = new int[1];
             AttentionReference.LisWeightedSum(codes, v, acc);
             Assert.Equal(-128L * s, acc[0]);
+
+            // log√2: Σ 2^(−code/2) < 2^(1/4)·(1 + 2^-16)·Σp, so each of the two sums stays below 1.19·2^22.
+            SoftmaxReference.LogSqrt2Codes(e, codes);
+            var even = new int[1];
+            var odd = new int[1];
+            AttentionReference.LogSqrt2WeightedSums(codes, v, even, odd);
+            double total = (Math.Abs(even[0]) + Math.Sqrt(2) * Math.Abs(odd[0])) / 128.0 / (1 << 15);
+            Assert.True(total < 1.1893, $"N = {n}: Σ 2^(−code/2) = {total}");
         }
     }
 
@@ -143,8 +151,8 @@ public class Log2CodeTests
     [InlineData(1000, 2000, 2)]
     [InlineData(1000, 2500, 3)]
     [InlineData(1000, 3000, 3)]
-    [InlineData(1, 181, 15)]       // 2·log2(181) = 14.998
-    [InlineData(1, 182, 16)]       // 15.01 → zero
+    [InlineData(1, 215, 15)]       // 2·log2(215) = 15.497
+    [InlineData(1, 216, 16)]       // 15.51 → 16 → zero
     public void LogSqrt2_HalfStepCodes(long e, long sum, int expected) =>
         Assert.Equal(expected >= 16 ? Log2Codes.Zero : expected, Log2Codes.LogSqrt2(e, sum));
 

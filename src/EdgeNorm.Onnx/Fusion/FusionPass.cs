@@ -248,7 +248,9 @@ public static class DeadCode
         var nodes = graph.Nodes.Where((_, i) => keep[i]).ToList();
         graph.Nodes.Clear();
         graph.Nodes.AddRange(nodes);
+        // An initializer that is also a declared graph input (IR < 4 style) stays: removing it would make it a required feed.
+        var declared = new HashSet<string>(graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
         foreach (var k in graph.Initializers.Keys.ToArray())
-            if (!live.Contains(k)) graph.Initializers.Remove(k);
+            if (!live.Contains(k) && !declared.Contains(k)) graph.Initializers.Remove(k);
     }
 }

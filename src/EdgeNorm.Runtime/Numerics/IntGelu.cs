@@ -93,7 +93,7 @@ public static class IntGelu
     public static int Shift(sbyte q, in ShiftGeluParameters p)
     {
         ShiftExpParameters exp = p.Exp;
-        long e = IntExp.Shift(-Math.Abs(q), exp);
+        long e = IntExp.Shift(-Math.Abs((int)q), exp);
         long one = exp.One;
         long sigmoid = ((q >= 0 ? one : e) << p.SigmoidBits) / (e + one);
         return (int)(q * sigmoid);

@@ -9,23 +9,24 @@ public static class IntMath
     /// <summary>
     /// Exact <c>⌊√v⌋</c> for every 64-bit v: integer Newton (Heron) from <c>x0 = 2^⌈bits(v)/2⌉ ≥ √v</c>,
     /// <c>x ← ⌊(x + ⌊v/x⌋)/2⌋</c> until the new value is not smaller, then the previous value. The floored
-    /// sequence decreases monotonically to ⌊√v⌋; at most 6 updates (counting the final one) for any 64-bit v.
+    /// sequence decreases monotonically to ⌊√v⌋: at most 6 decreasing steps and one final check (7 divisions)
+    /// for any 64-bit v.
     /// </summary>
     public static ulong Isqrt(ulong v) => Isqrt(v, out _);
 
-    /// <summary><see cref="Isqrt(ulong)"/> that also reports how many Newton updates it computed.</summary>
-    internal static ulong Isqrt(ulong v, out int iterations)
+    /// <summary><see cref="Isqrt(ulong)"/> that also reports how many Newton steps decreased x (the final check not counted).</summary>
+    internal static ulong Isqrt(ulong v, out int steps)
     {
-        iterations = 0;
+        steps = 0;
         if (v == 0) return 0;
         int bits = 64 - BitOperations.LeadingZeroCount(v);
         ulong x = 1UL << ((bits + 1) >> 1); // ≤ 2^32, so x + v/x < 2^33: no overflow
         while (true)
         {
             ulong next = (x + v / x) >> 1;
-            iterations++;
             if (next >= x) return x;
             x = next;
+            steps++;
         }
     }
 
@@ -50,7 +51,7 @@ public static class IntMath
     }
 
     /// <summary>
-    /// Row mean of a normalisation (docs/numerics.md §8): <c>μ = ⌊Σq/C + ½⌋</c> (round half up), from the
+    /// Row mean of a normalisation (docs/numerics.md §8.1): <c>μ = ⌊Σq/C + ½⌋</c> (round half up), from the
     /// int64 sum and the row length C ≥ 1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

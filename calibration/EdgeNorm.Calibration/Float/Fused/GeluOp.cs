@@ -1,3 +1,4 @@
+using EdgeNorm.Calibration.Float.Ops;
 using EdgeNorm.Model.Ir;
 using static EdgeNorm.Calibration.Float.Fused.FusedKernel;
 
@@ -5,7 +6,8 @@ namespace EdgeNorm.Calibration.Float.Fused;
 
 /// <summary>
 /// edgenorm.Gelu(X) → Y, elementwise. Attribute approximate: "none" (default) = 0.5·x·(1 + erf(x/√2));
-/// "tanh" = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Evaluated in double, rounded once.
+/// "tanh" = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Evaluated in double (erf: the ONNX Erf op's
+/// series), rounded once.
 /// </summary>
 public sealed class GeluOp : IFloatOp
 {
@@ -36,7 +38,7 @@ public sealed class GeluOp : IFloatOp
         return [Tensor.FromFloats((int[])x.Shape.Clone(), y)];
     }
 
-    internal static double Erf(double x) => 0.5 * x * (1.0 + SpecialFunctions.Erf(x / Math.Sqrt(2.0)));
+    internal static double Erf(double x) => 0.5 * x * (1.0 + ErfOp.Erf(x / Math.Sqrt(2.0)));
 
     internal static double Tanh(double x) => 0.5 * x * (1.0 + Math.Tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x)));
 }

@@ -61,6 +61,16 @@ public static class MatMulKernel
             return;
         }
         crow.Clear();
+        if (n < 16)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                float av = transA ? A[p * m + i] : A[i * k + p];
+                var brow = B.Slice(p * n, n);
+                for (int j = 0; j < crow.Length; j++) crow[j] += av * brow[j];
+            }
+            return;
+        }
         for (int p = 0; p < k; p++)
         {
             float av = transA ? A[p * m + i] : A[i * k + p];

@@ -184,6 +184,14 @@ public sealed class PowOp : BinaryOp
         if (a.IsFloat)
         {
             var e = b.IsFloat ? b : Tensor.FromFloats(b.Shape, Array.ConvertAll(b.L, v => (float)v));
+            if (e.Length == 1 && e.Rank <= a.Rank && (e.F[0] == 2f || e.F[0] == 1f))
+            {
+                // x^2 and x^1 are exact as products (what pow returns too); common in exported LayerNorms
+                var sq = new float[a.F.Length];
+                if (e.F[0] == 2f) TensorPrimitives.Multiply(a.F, a.F, sq);
+                else a.F.AsSpan().CopyTo(sq);
+                return Tensor.FromFloats(ShapeUtil.Broadcast(a.Shape, e.Shape), sq);
+            }
             return Elementwise.Float<PowF>(a, e);
         }
         if (!b.IsFloat) return Elementwise.Long<PowL>(a, b, a.DataType);

@@ -39,25 +39,39 @@ public sealed class TransposeOp : IFloatOp
         var inStrides = ShapeUtil.Strides(x.Shape);
         var st = new int[rank];
         for (int i = 0; i < rank; i++) st[i] = inStrides[perm[i]];
-        int n = (int)x.Length;
-        var map = new int[n];
-        if (n > 0)
+        if (x.Floats is { } f)
         {
-            var idx = new int[rank];
-            int off = 0;
-            for (int o = 0; o < n; o++)
+            var o = new float[f.Length];
+            Copy(f, o, outShape, st);
+            return Tensor.FromFloats(outShape, o);
+        }
+        var l = new long[x.L.Length];
+        Copy(x.L, l, outShape, st);
+        return Tensor.FromLongs(x.DataType, outShape, l);
+    }
+
+    /// <summary>Writes dst in order, reading src with the given (permuted) strides; the innermost dim is a strided loop.</summary>
+    private static void Copy<T>(T[] src, T[] dst, int[] shape, int[] st)
+    {
+        int n = dst.Length;
+        if (n == 0) return;
+        int rank = shape.Length;
+        if (rank == 0) { dst[0] = src[0]; return; }
+        int inner = shape[rank - 1], sIn = st[rank - 1];
+        var idx = new int[rank];
+        int off = 0;
+        for (int o = 0; o < n; o += inner)
+        {
+            if (sIn == 1) Array.Copy(src, off, dst, o, inner);
+            else for (int j = 0, p = off; j < inner; j++, p += sIn) dst[o + j] = src[p];
+            for (int d = rank - 2; d >= 0; d--)
             {
-                map[o] = off;
-                for (int d = rank - 1; d >= 0; d--)
-                {
-                    off += st[d];
-                    if (++idx[d] < outShape[d]) break;
-                    off -= st[d] * outShape[d];
-                    idx[d] = 0;
-                }
+                off += st[d];
+                if (++idx[d] < shape[d]) break;
+                off -= st[d] * shape[d];
+                idx[d] = 0;
             }
         }
-        return ShapeUtil.Gather(x, outShape, map);
     }
 }
 
@@ -133,10 +147,18 @@ public sealed class SplitOp : IFloatOp
             var shape = (int[])x.Shape.Clone();
             shape[axis] = sizes[i];
             int row = sizes[i] * inner;
-            var map = new int[outer * row];
-            for (int b = 0; b < outer; b++)
-                for (int j = 0; j < row; j++) map[b * row + j] = b * rowIn + at + j;
-            outs[i] = ShapeUtil.Gather(x, shape, map);
+            if (x.Floats is { } f)
+            {
+                var o = new float[outer * row];
+                for (int b = 0; b < outer; b++) Array.Copy(f, b * rowIn + at, o, b * row, row);
+                outs[i] = Tensor.FromFloats(shape, o);
+            }
+            else
+            {
+                var o = new long[outer * row];
+                for (int b = 0; b < outer; b++) Array.Copy(x.L, b * rowIn + at, o, b * row, row);
+                outs[i] = Tensor.FromLongs(x.DataType, shape, o);
+            }
             at += row;
         }
         return outs;

@@ -25,6 +25,14 @@ public sealed class MatMulOp : IFloatOp
         int m = ash[^2], k = ash[^1], k2 = bsh[^2], n = bsh[^1];
         if (k != k2)
             throw new FloatOpException($"MatMul inner dimensions differ: {ShapeUtil.Format(a.Shape)} x {ShapeUtil.Format(b.Shape)}");
+        if (b.Rank == 2 && a.Rank >= 2)
+        {
+            // [.., M, K] x [K, N]: one product with all leading dims folded into M
+            int rows = ShapeUtil.Product(a.Shape, 0, a.Rank - 1);
+            var y = new float[(long)rows * n];
+            MatMulKernel.Multiply(a.F, 0, false, b.F, 0, false, y, 0, rows, k, n);
+            return Tensor.FromFloats([.. a.Shape[..^1], n], y);
+        }
         var aBatch = ash[..^2];
         var bBatch = bsh[..^2];
         var batch = ShapeUtil.Broadcast(aBatch, bBatch);

@@ -3,7 +3,10 @@ using EdgeNorm.Model.Ir;
 
 namespace EdgeNorm.Calibration.Float.Ops;
 
-/// <summary>MaxPool and AveragePool over N-d spatial dims (pads, auto_pad, strides, dilations, ceil_mode, count_include_pad).</summary>
+/// <summary>
+/// MaxPool and AveragePool over N-d spatial dims (pads, auto_pad, strides, dilations, ceil_mode, count_include_pad);
+/// MaxPool also on 8/16-bit integers and with its Indices output (storage_order 0).
+/// </summary>
 public sealed class PoolOp(string opType) : IFloatOp
 {
     public string Domain => "";
@@ -13,7 +16,18 @@ public sealed class PoolOp(string opType) : IFloatOp
     {
         var x = ShapeUtil.Required(inputs, 0, OpType);
         if (x.Rank < 3) throw new FloatOpException($"{OpType} needs input [N,C,spatial…], got {ShapeUtil.Format(x.Shape)}");
-        if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0) throw new FloatOpException("MaxPool's Indices output is not supported");
+        bool wantIndices = node.Outputs.Count > 1 && node.Outputs[1].Length > 0;
+        bool columnMajor = node.GetInt("storage_order", 0) != 0;
+        if (!x.IsFloat)
+        {
+            if (OpType != "MaxPool") throw new FloatOpException($"{OpType} supports float32 only, got {x.DataType.Name()}");
+            // 8/16-bit integers are exact in float32
+            if (x.DataType is DataType.Int32 or DataType.Int64) throw new FloatOpException($"MaxPool does not support {x.DataType.Name()}");
+            var asFloat = Tensor.FromFloats(x.Shape, Array.ConvertAll(x.L, v => (float)v));
+            var r = Forward(context, node, [asFloat]);
+            r[0] = Tensor.FromLongs(x.DataType, r[0].Shape, Array.ConvertAll(r[0].F, v => (long)v));
+            return r;
+        }
         var kernel = node.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? throw new FloatOpException($"{OpType} needs kernel_shape");
         var spatial = x.Shape[2..];
         if (kernel.Length != spatial.Length) throw new FloatOpException($"kernel_shape has {kernel.Length} dims for {spatial.Length} spatial dims");
@@ -23,6 +37,7 @@ public sealed class PoolOp(string opType) : IFloatOp
         int s = spatial.Length, planes = x.Shape[0] * x.Shape[1], inSize = ShapeUtil.Product(spatial), op = g.OutputSize, kp = g.KernelSize;
         var inStrides = ShapeUtil.Strides(spatial);
         var y = new float[(long)planes * op];
+        var indices = wantIndices ? new long[(long)planes * op] : null;
         var src = x.F;
         var oIdx = new int[s];
         var kIdx = new int[s];
@@ -57,8 +72,11 @@ public sealed class PoolOp(string opType) : IFloatOp
                 if (max)
                 {
                     float m = float.NegativeInfinity;
-                    foreach (int f in offs) m = MathF.Max(m, src[b + f]);
+                    int arg = offs.Count > 0 ? offs[0] : 0;
+                    foreach (int f in offs)
+                        if (src[b + f] > m) { m = src[b + f]; arg = f; }
                     y[(long)p * op + o] = m;
+                    if (indices is not null) indices[(long)p * op + o] = (long)b + (columnMajor ? ColumnMajor(arg, spatial) : arg);
                 }
                 else
                 {
@@ -74,7 +92,22 @@ public sealed class PoolOp(string opType) : IFloatOp
                 oIdx[d] = 0;
             }
         }
-        return [Tensor.FromFloats([x.Shape[0], x.Shape[1], .. g.Output], y)];
+        int[] outShape = [x.Shape[0], x.Shape[1], .. g.Output];
+        return indices is null ? [Tensor.FromFloats(outShape, y)] : [Tensor.FromFloats(outShape, y), Tensor.FromLongs(DataType.Int64, outShape, indices)];
+    }
+
+    /// <summary>A row-major flat index within a plane, re-expressed in column-major order (storage_order=1).</summary>
+    private static long ColumnMajor(int flat, int[] dims)
+    {
+        long r = 0, mul = 1;
+        var st = ShapeUtil.Strides(dims);
+        for (int d = 0; d < dims.Length; d++)
+        {
+            int c = flat / st[d] % dims[d];
+            r += c * mul;
+            mul *= dims[d];
+        }
+        return r;
     }
 }
 

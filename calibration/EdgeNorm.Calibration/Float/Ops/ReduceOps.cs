@@ -30,38 +30,47 @@ public sealed class ReduceOp(string opType) : IFloatOp
         for (int i = 0; i < mask.Length; i++) if (mask[i]) count *= x.Shape[i];
 
         var acc = new double[m];
-        bool isMax = OpType == "ReduceMax", isMin = OpType == "ReduceMin", isProd = OpType == "ReduceProd";
-        if (isMax) Array.Fill(acc, double.NegativeInfinity);
-        if (isMin) Array.Fill(acc, double.PositiveInfinity);
-        if (isProd) Array.Fill(acc, 1.0);
-        bool isFloat = x.IsFloat;
+        int code = OpType switch
+        {
+            "ReduceMax" => 1, "ReduceMin" => 2, "ReduceProd" => 3, "ReduceL1" => 4,
+            "ReduceL2" or "ReduceSumSquare" => 5, "ReduceLogSumExp" => 6, _ => 0,
+        };
+        if (code == 1) Array.Fill(acc, double.NegativeInfinity);
+        if (code == 2) Array.Fill(acc, double.PositiveInfinity);
+        if (code == 3) Array.Fill(acc, 1.0);
         var f = x.Floats;
         var l = x.Longs;
         int n = (int)x.Length;
-        var idx = new int[x.Rank];
-        int o = 0;
-        for (int i = 0; i < n; i++)
+        // Fast path: the reduced axes are the trailing ones, so each output reduces one contiguous row.
+        int firstReduced = Array.IndexOf(mask, true);
+        bool trailing = firstReduced >= 0 && mask.Skip(firstReduced).All(b => b);
+        if (trailing && m > 0)
         {
-            double v = isFloat ? f![i] : l![i];
-            switch (OpType)
+            int row = n / m;
+            for (int o = 0; o < m; o++)
             {
-                case "ReduceMax": if (v > acc[o] || double.IsNaN(v)) acc[o] = v; break;
-                case "ReduceMin": if (v < acc[o] || double.IsNaN(v)) acc[o] = v; break;
-                case "ReduceProd": acc[o] *= v; break;
-                case "ReduceL1": acc[o] += Math.Abs(v); break;
-                case "ReduceL2":
-                case "ReduceSumSquare": acc[o] += v * v; break;
-                case "ReduceLogSumExp": acc[o] += Math.Exp(v); break;
-                default: acc[o] += v; break;
-            }
-            for (int d = x.Rank - 1; d >= 0; d--)
-            {
-                o += outStrides[d];
-                if (++idx[d] < x.Shape[d]) break;
-                o -= outStrides[d] * x.Shape[d];
-                idx[d] = 0;
+                double a = acc[o];
+                for (int i = o * row, e = i + row; i < e; i++) a = Step(code, a, f is not null ? f[i] : l![i]);
+                acc[o] = a;
             }
         }
+        else
+        {
+            var idx = new int[x.Rank];
+            int o = 0;
+            for (int i = 0; i < n; i++)
+            {
+                acc[o] = Step(code, acc[o], f is not null ? f[i] : l![i]);
+                for (int d = x.Rank - 1; d >= 0; d--)
+                {
+                    o += outStrides[d];
+                    if (++idx[d] < x.Shape[d]) break;
+                    o -= outStrides[d] * x.Shape[d];
+                    idx[d] = 0;
+                }
+            }
+        }
+        bool isFloat = x.IsFloat;
         for (int i = 0; i < m; i++)
         {
             acc[i] = OpType switch
@@ -77,6 +86,17 @@ public sealed class ReduceOp(string opType) : IFloatOp
         if (OpType == "ReduceMean") return [Tensor.FromLongs(x.DataType, outShape, Array.ConvertAll(acc, v => (long)v))];
         return [Tensor.FromLongs(x.DataType, outShape, Array.ConvertAll(acc, v => ShapeUtil.Wrap(x.DataType, (long)v)))];
     }
+
+    private static double Step(int code, double a, double v) => code switch
+    {
+        1 => v > a || double.IsNaN(v) ? v : a,
+        2 => v < a || double.IsNaN(v) ? v : a,
+        3 => a * v,
+        4 => a + Math.Abs(v),
+        5 => a + v * v,
+        6 => a + Math.Exp(v),
+        _ => a + v,
+    };
 
     public static bool[] AxisMask(long[]? axes, int rank)
     {

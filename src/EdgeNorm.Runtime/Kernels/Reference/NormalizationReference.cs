@@ -11,7 +11,8 @@ namespace EdgeNorm.Runtime.Kernels.Reference;
 public static class NormalizationReference
 {
     /// <summary>
-    /// L1Norm: <c>μ = ⌊Σq/C + ½⌋</c>, <c>D = Σ|q − μ|</c>, <c>F = ⌊2^31/D⌋</c>, <c>ŷ = ⌊(q − μ)·F/2⌋</c>; D = 0 gives 0.
+    /// L1Norm: <c>μ = ⌊Σq/C + ½⌋</c>, <c>D = Σ|q − μ|</c>, <c>(F, sh) = IntNorm.ReciprocalFactor(D)</c>,
+    /// <c>ŷ = ⌊(q − μ)·F/2^sh⌋ ≈ 2^30·(q − μ)/D</c>; D = 0 gives 0.
     /// Output scale <c>C/(c·2^30)</c> (c: the model's constant on the mean absolute deviation).
     /// </summary>
     public static void L1NormRow(ReadOnlySpan<short> row, Span<int> dst) => L1Norm(row, dst);
@@ -21,8 +22,8 @@ public static class NormalizationReference
 
     /// <summary>
     /// LayerNorm (I-BERT, with an exact isqrt): <c>μ = ⌊Σq/C + ½⌋</c>, <c>y = q − μ</c>,
-    /// <c>V = Σ(y &gt;&gt; sh)²</c> (uint64), <c>σ_q = isqrt(V)·2^sh</c>, <c>F = ⌊2^31/σ_q⌋</c>, <c>ŷ = ⌊y·F/2⌋</c>
-    /// (saturated to int32); V = 0 gives 0. Output scale <c>√C/2^30</c>. <paramref name="overflowShift"/> must be
+    /// <c>V = Σ(y &gt;&gt; sh)²</c> (uint64), <c>σ_q = isqrt(V)·2^sh</c>, <c>(F, t) = IntNorm.ReciprocalFactor(σ_q)</c>,
+    /// <c>ŷ = ⌊y·F/2^t⌋ ≈ 2^30·y/σ_q</c> (saturated to int32); V = 0 gives 0. Output scale <c>√C/2^30</c>. <paramref name="overflowShift"/> must be
     /// at least <see cref="IntNorm.MinimumOverflowShift"/> for the input's bit width (0 for int16).
     /// </summary>
     public static void LayerNormRow(ReadOnlySpan<short> row, Span<int> dst, int overflowShift = 0) => LayerNorm(row, dst, overflowShift);
@@ -35,8 +36,8 @@ public static class NormalizationReference
         int mean = Mean(row, dst.Length);
         long d = 0;
         foreach (T q in row) d += Math.Abs(long.CreateTruncating(q) - mean);
-        long factor = IntNorm.ReciprocalFactor(d);
-        for (int i = 0; i < row.Length; i++) dst[i] = IntNorm.Normalized(long.CreateTruncating(row[i]) - mean, factor);
+        int factor = IntNorm.ReciprocalFactor(d, out int shift);
+        for (int i = 0; i < row.Length; i++) dst[i] = IntNorm.Normalized(long.CreateTruncating(row[i]) - mean, factor, shift);
     }
 
     private static void LayerNorm<T>(ReadOnlySpan<T> row, Span<int> dst, int overflowShift) where T : unmanaged, IBinaryInteger<T>
@@ -51,8 +52,8 @@ public static class NormalizationReference
             v += (ulong)(y * y);
         }
         long sigma = (long)IntMath.Isqrt(v) << overflowShift;
-        long factor = IntNorm.ReciprocalFactor(sigma);
-        for (int i = 0; i < row.Length; i++) dst[i] = IntNorm.Normalized(long.CreateTruncating(row[i]) - mean, factor);
+        int factor = IntNorm.ReciprocalFactor(sigma, out int shift);
+        for (int i = 0; i < row.Length; i++) dst[i] = IntNorm.Normalized(long.CreateTruncating(row[i]) - mean, factor, shift);
     }
 
     private static int Mean<T>(ReadOnlySpan<T> row, int dstLength) where T : unmanaged, IBinaryInteger<T>
