@@ -15,9 +15,10 @@ if [ "$major" -lt 10 ]; then
   exit 2
 fi
 
-# Debian packages: nothing yet beyond the SDK. (The arm64 cross toolchain and qemu-user join this list
-# with the AOT/arm64 work.)
-APT_PACKAGES=()
+# Debian packages. arm64 cross build + emulation (scripts/arm64/check.sh, docs/arm64.md): clang/lld drive
+# the NativeAOT link for linux-arm64 through the *-cross binutils and libc; qemu-user gives qemu-aarch64
+# (not qemu-user-static, which conflicts with qemu-user-binfmt).
+APT_PACKAGES=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -49,8 +49,8 @@ public static class CliApp
 
     private static IEnumerable<Command> Verbs(TextWriter o, TextWriter e) =>
     [
-        PendingVerbs.Calibrate(e),
-        PendingVerbs.RunVerb(e),
+        CalibrateVerb.Create(o, e),
+        RunVerb.Create(o, e),
         EvalVerb.Create(o, e),
         PendingVerbs.Bench(e),
         InspectVerb.Create(o, e),

@@ -39,24 +39,8 @@ public static class OnnxImporter
     public static ImportResult Process(Graph graph, ImportOptions? options = null)
     {
         options ??= new ImportOptions();
-        graph.BnStatistics.Clear();
         BnStatisticsCapture.Capture(graph);
         if (!options.Fuse) return new ImportResult(graph, FusionReport.Of(graph, graph.Nodes.Count, []));
-        var report = GraphFuser.Fuse(graph, ShapeLookup(graph));
-        PruneValueInfos(graph);
-        return new ImportResult(graph, report);
-    }
-
-    /// <summary>Shapes the loader inferred (<see cref="Graph.ValueInfos"/>); fused nodes keep the output names and shapes.</summary>
-    private static Func<string, Dim[]?> ShapeLookup(Graph graph) => name =>
-        graph.ValueInfos.TryGetValue(name, out var vi) && vi.DataType != DataType.Undefined ? vi.Shape : null;
-
-    /// <summary>Drops the shapes of tensors fusion removed.</summary>
-    private static void PruneValueInfos(Graph graph)
-    {
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var n in graph.Nodes) foreach (var o in n.Outputs) live.Add(o);
-        foreach (var k in graph.ValueInfos.Keys.ToArray())
-            if (!live.Contains(k) && !graph.Initializers.ContainsKey(k) && !graph.Inputs.Any(i => i.Name == k)) graph.ValueInfos.Remove(k);
+        return new ImportResult(graph, GraphFuser.Fuse(graph));
     }
 }

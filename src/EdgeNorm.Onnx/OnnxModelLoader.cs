@@ -31,7 +31,7 @@ public static class OnnxModelLoader
         }
         var model = Parse(full, options);
         var dir = Path.GetDirectoryName(full) ?? ".";
-        return Convert(model, Path.GetFileName(full), new ExternalDataReader(dir, options.MaxExternalBytes), options);
+        return Guarded(Path.GetFileName(full), () => Convert(model, Path.GetFileName(full), new ExternalDataReader(dir, options.MaxExternalBytes), options));
     }
 
     /// <summary>Loads from bytes already in memory; external data, if any, is looked up in <paramref name="baseDirectory"/>.</summary>
@@ -41,14 +41,28 @@ public static class OnnxModelLoader
         ModelProto model;
         try
         {
-            var input = new CodedInputStream(bytes);
-            model = ParseFrom(input, options);
+            using var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), int.MaxValue, options.RecursionLimit);
+            model = ModelProto.Parser.ParseFrom(input);
         }
         catch (InvalidProtocolBufferException e)
         {
             throw Corrupt(displayName, e);
         }
-        return Convert(model, displayName, baseDirectory is null ? null : new ExternalDataReader(baseDirectory, options.MaxExternalBytes), options);
+        return Guarded(displayName, () => Convert(model, displayName, baseDirectory is null ? null : new ExternalDataReader(baseDirectory, options.MaxExternalBytes), options));
+    }
+
+    /// <summary>
+    /// A malformed model must surface as an <see cref="OnnxImportException"/>; this catches what slipped past the
+    /// specific checks (an inconsistent graph that trips an op's shape arithmetic, say).
+    /// </summary>
+    private static Graph Guarded(string name, Func<Graph> convert)
+    {
+        try { return convert(); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException
+            or OverflowException or FormatException or KeyNotFoundException)
+        {
+            throw new OnnxImportException($"{name}: the model is inconsistent and cannot be imported ({e.GetType().Name}: {e.Message})", e);
+        }
     }
 
     private static OnnxImportException Corrupt(string name, Exception e) =>
@@ -65,7 +79,7 @@ public static class OnnxModelLoader
             if (info.Length == 0) throw new OnnxImportException($"{path}: the file is empty");
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var input = CodedInputStream.CreateWithLimits(stream, (int)Math.Min(options.MaxModelBytes, int.MaxValue), options.RecursionLimit);
-            return ParseFrom(input, options);
+            return ModelProto.Parser.ParseFrom(input);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -75,13 +89,6 @@ public static class OnnxModelLoader
         {
             throw new OnnxImportException($"{path}: cannot read the file ({e.Message})", e);
         }
-    }
-
-    private static ModelProto ParseFrom(CodedInputStream input, OnnxLoadOptions options)
-    {
-        _ = options;
-        var model = ModelProto.Parser.ParseFrom(input);
-        return model;
     }
 
     private static Graph Convert(ModelProto model, string name, ExternalDataReader? external, OnnxLoadOptions options)
@@ -104,19 +111,18 @@ public static class OnnxModelLoader
             graph.Initializers[init.Name] = OnnxTensors.FromProto(init, external, $"{name}: initializer '{init.Name}'");
         }
 
-        int unknownDims = 0;
         foreach (var vi in gp.Input)
         {
             if (graph.Initializers.ContainsKey(vi.Name)) continue;   // an input with a default value: a constant for us
-            graph.Inputs.Add(ToValueInfo(vi, name, "graph input", ref unknownDims, requireShape: true));
+            graph.Inputs.Add(ToValueInfo(vi, name, "graph input", requireShape: true));
         }
         foreach (var vi in gp.Output)
-            graph.Outputs.Add(ToValueInfo(vi, name, "graph output", ref unknownDims, requireShape: false));
+            graph.Outputs.Add(ToValueInfo(vi, name, "graph output", requireShape: false));
         foreach (var vi in gp.ValueInfo)
         {
             if (vi.Type?.TensorType is null || vi.Type.TensorType.Shape is null) continue;
             if (OnnxTensors.IrType(vi.Type.TensorType.ElemType) is null) continue;
-            graph.ValueInfos[vi.Name] = ToValueInfo(vi, name, "value", ref unknownDims, requireShape: false);
+            graph.ValueInfos[vi.Name] = ToValueInfo(vi, name, "value", requireShape: false);
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -194,7 +200,7 @@ public static class OnnxModelLoader
         return (int)opset.Value;
     }
 
-    private static ValueInfo ToValueInfo(ValueInfoProto vi, string model, string what, ref int unknown, bool requireShape)
+    private static ValueInfo ToValueInfo(ValueInfoProto vi, string model, string what, bool requireShape)
     {
         if (string.IsNullOrEmpty(vi.Name)) throw new OnnxImportException($"{model}: a {what} has no name");
         var tt = vi.Type?.TensorType;
@@ -222,7 +228,6 @@ public static class OnnxModelLoader
             else
                 dims[i] = Dim.Sym($"{vi.Name}_dim{i}");
         }
-        _ = unknown;
         return new ValueInfo(vi.Name, type ?? DataType.Undefined, dims);
     }
 

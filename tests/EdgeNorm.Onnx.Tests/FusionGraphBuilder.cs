@@ -144,10 +144,10 @@ internal sealed class FusionGraphBuilder
     }
 
     /// <summary>timm attention on x [B,S,D] (packed qkv, Split + Squeeze, (q@kᵀ)·scale, softmax, @v, merge), plus proj.</summary>
-    public string TimmAttention(string x, int d, int heads, bool useGather = false)
+    public string TimmAttention(string x, int d, int heads, bool useGather = false, bool sequenceAsMinusOne = false)
     {
         var qkv = Linear(x, d, 3 * d);
-        var r = ReshapeTo(qkv, DimOf(x, 0), DimOf(x, 1), Ints(3), Ints(heads), Ints(d / heads));
+        var r = ReshapeTo(qkv, DimOf(x, 0), sequenceAsMinusOne ? Ints(-1) : DimOf(x, 1), Ints(3), Ints(heads), Ints(d / heads));
         var p = Op("Transpose", [r], A("perm", new long[] { 2, 0, 3, 1, 4 }));
         string q, k, v;
         if (useGather)

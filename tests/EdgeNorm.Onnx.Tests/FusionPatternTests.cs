@@ -84,6 +84,20 @@ public class FusionPatternTests
         FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
     }
 
+    [Fact]
+    public void Linear_BiasOfWrongLength_FusesMatMulAloneAndKeepsTheAdd()
+    {
+        var b = new FusionGraphBuilder();
+        var x = b.Input("x", -1, 8);
+        var mm = b.Op("MatMul", [x, b.Random(8, 6)]);
+        b.Output(b.Op("Add", [mm, b.Random(1)]));
+        var expect = FusionNumerics.Run(b.Graph);
+        Fuse(b.Graph);
+        Assert.Equal(2, Single(b.Graph, FusedOps.Linear).Inputs.Count);
+        Assert.Equal(1, Count(b.Graph, "Add", fused: false));
+        FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 0);
+    }
+
     // ---------------- LayerNorm ----------------
 
     [Fact]
@@ -111,6 +125,25 @@ public class FusionPatternTests
         var expect = FusionNumerics.Run(b.Graph);
         Fuse(b.Graph);
         Assert.Equal(1e-12f, Single(b.Graph, FusedOps.LayerNorm).GetFloat(FusedOps.Epsilon, 0));
+        FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
+    }
+
+    [Fact]
+    public void LayerNorm_SquareAsMulAndWeightsBehindIdentity_FusesWithInitializerInputs()
+    {
+        var b = new FusionGraphBuilder();
+        var x = b.Input("x", -1, 3, 8);
+        var mean = b.Op("ReduceMean", [x], A("axes", new long[] { 2 }));
+        var c = b.Op("Sub", [x, mean]);
+        var var = b.Op("ReduceMean", [b.Op("Mul", [c, c])], A("axes", new long[] { -1 }));
+        var div = b.Op("Div", [c, b.Op("Sqrt", [b.Op("Add", [b.Scalar(1e-5f), var])])]);
+        var gamma = b.Op("Identity", [b.Random(0.2f, 1f, 8)]);
+        b.Output(b.Op("Add", [b.Op("Mul", [gamma, div]), b.Op("Identity", [b.Random(8)])]));
+        var expect = FusionNumerics.Run(b.Graph);
+        Fuse(b.Graph);
+        var ln = Single(b.Graph, FusedOps.LayerNorm);
+        Assert.Single(b.Graph.Nodes);
+        Assert.All(ln.Inputs.Skip(1), i => Assert.True(b.Graph.Initializers.ContainsKey(i)));
         FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
     }
 
@@ -297,6 +330,22 @@ public class FusionPatternTests
         FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Attention_SequenceAxisAsMinusOne_FusesOnlyWhenTheWidthIsKnown(bool widthKnown)
+    {
+        var b = new FusionGraphBuilder();
+        var x = b.Input("x", -1, 5, 16);
+        b.Output(b.TimmAttention(x, 16, 4, sequenceAsMinusOne: true));
+        var qkv = b.Graph.Nodes.First(n => n.OpType == "Reshape").Inputs[0];
+        if (widthKnown) b.Graph.ValueInfos[qkv] = new ValueInfo(qkv, DataType.Float32, [Dim.Sym("N"), Dim.Of(5), Dim.Of(48)]);
+        var expect = FusionNumerics.Run(b.Graph);
+        Fuse(b.Graph);
+        Assert.Equal(widthKnown ? 1 : 0, Count(b.Graph, FusedOps.Attention));
+        FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
+    }
+
     [Fact]
     public void Attention_BertSeparateProjectionsWithMask_Fuses()
     {
@@ -468,6 +517,20 @@ public class FusionPatternTests
         Assert.Equal(new Dictionary<string, int> { ["Add"] = 2 }, report.OnnxOps);
         Assert.Contains("Attention×1", report.ToString());
         FusionNumerics.AssertClose(expect, FusionNumerics.Run(b.Graph), 1e-5);
+    }
+
+    [Fact]
+    public void Process_OnAnAlreadyFusedGraph_KeepsTheStatisticsAndChangesNothing()
+    {
+        var b = new FusionGraphBuilder();
+        var x = b.Input("x", -1, 5, 12);
+        b.Output(b.RepBn(x, 12));
+        OnnxImporter.Process(b.Graph);
+        var nodes = b.Graph.Nodes.ToList();
+        var again = OnnxImporter.Process(b.Graph);
+        Assert.Single(b.Graph.BnStatistics);
+        Assert.Equal(nodes, b.Graph.Nodes);
+        Assert.All(again.Fusion.Matches, kv => Assert.Equal(0, kv.Value));
     }
 
     [Fact]

@@ -9,10 +9,17 @@ namespace EdgeNorm.Runtime.Tests;
 /// The inference-side numerics execute no floating-point instruction: every method of the types in
 /// EdgeNorm.Runtime.Numerics (not .Offline) and EdgeNorm.Runtime.Kernels.Reference is scanned for float opcodes,
 /// float locals, float parameters/returns, and calls or field accesses whose signature mentions float.
+/// The integer executor (EdgeNorm.Runtime.Execution, EdgeNorm.Runtime.Ops) is scanned the same way, except the one
+/// listed boundary type, Execution.Boundary (input quantisation, output dequantisation).
 /// </summary>
 public class IntegerOnlyTests
 {
     private static readonly string[] InferenceNamespaces = ["EdgeNorm.Runtime.Numerics", "EdgeNorm.Runtime.Kernels.Reference"];
+
+    private static readonly string[] ExecutorNamespaces = ["EdgeNorm.Runtime.Execution", "EdgeNorm.Runtime.Ops"];
+
+    /// <summary>The boundary quantise/dequantise: the one place inference may use float.</summary>
+    private static readonly Type BoundaryType = typeof(Requantizer).Assembly.GetType("EdgeNorm.Runtime.Execution.Boundary", throwOnError: true)!;
 
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
@@ -48,6 +55,20 @@ public class IntegerOnlyTests
         int scanned = types.Sum(t => { FloatUses(t, out int n); return n; });
         Assert.True(scanned > 20, $"only {scanned} method bodies scanned");
         Assert.True(problems.Count == 0, "floating point on the inference path:\n" + string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void IntegerExecutor_ExecutesNoFloatingPointInstruction()
+    {
+        var types = typeof(Requantizer).Assembly.GetTypes()
+            .Where(t => ExecutorNamespaces.Contains(t.Namespace) && t != BoundaryType && t.DeclaringType != BoundaryType).ToList();
+        Assert.Contains(types, t => t.Name == "AttentionOp");
+        Assert.Contains(types, t => t.Name == "Plan");
+        var problems = types.SelectMany(t => FloatUses(t, out _)).ToList();
+        int scanned = types.Sum(t => { FloatUses(t, out int n); return n; });
+        Assert.True(scanned > 30, $"only {scanned} method bodies scanned");
+        Assert.True(problems.Count == 0, "floating point in the integer executor:\n" + string.Join("\n", problems));
+        Assert.NotEmpty(FloatUses(BoundaryType, out _)); // the scan sees the boundary's float, so excluding it means something
     }
 
     [Fact]

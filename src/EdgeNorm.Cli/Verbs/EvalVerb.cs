@@ -3,6 +3,7 @@ using EdgeNorm.Calibration.Float;
 using EdgeNorm.Model;
 using EdgeNorm.Model.Ir;
 using EdgeNorm.Onnx;
+using EdgeNorm.Runtime;
 
 namespace EdgeNorm.Cli.Verbs;
 
@@ -24,12 +25,9 @@ internal static class EvalVerb
         cmd.SetAction(r =>
         {
             string path = r.GetValue(model)!;
-            if (path.EndsWith(".edgn", StringComparison.OrdinalIgnoreCase))
-            {
-                e.WriteLine("edgenorm eval: integer models (.edgn) are not available yet in this build (issue #4); pass the .onnx to evaluate it in float.");
-                return CliApp.BadInput;
-            }
             if (!File.Exists(path)) throw new EdgeNormException($"{path}: no such file");
+            if (path.EndsWith(".edgn", StringComparison.OrdinalIgnoreCase))
+                return EvalInteger(path, r.GetValue(data) ?? [], r.GetValue(labels)!, r.GetValue(json), o);
             var import = OnnxImporter.ImportWithReport(path);
             var executor = new FloatExecutor(import.Graph);
             var inputs = DataArguments.Load(r.GetValue(data) ?? [], executor.Inputs, "--data");
@@ -72,5 +70,39 @@ internal static class EvalVerb
             return CliApp.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Top-1 of an integer model with the integer executor.</summary>
+    private static int EvalInteger(string path, string[] data, string labels, bool json, TextWriter o)
+    {
+        var m = EdgeNormModel.Load(path);
+        var inputs = DataArguments.Load(data, RunVerb.Infos(m), "--data");
+        int n = inputs.First().Value.Shape[0];
+        var truth = DataArguments.LoadLabels(labels, n);
+        var logits = RunVerb.RunAll(m, inputs)[m.Outputs[0].Name];
+        int classes = m.Outputs[0].SampleElements, correct = 0;
+        var f = logits.F;
+        for (int i = 0; i < n; i++)
+        {
+            var row = f.AsSpan(i * classes, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+            if (best == truth[i]) correct++;
+        }
+        double top1 = n == 0 ? 0 : (double)correct / n;
+        if (json)
+        {
+            using var w = JsonOut.Begin(o);
+            w.WriteNumber("top1", top1);
+            w.WriteNumber("n", (long)n);
+            w.WriteNumber("correct", (long)correct);
+            w.WriteString("model", path);
+            w.WriteString("executor", "integer-reference");
+        }
+        else
+        {
+            o.WriteLine(FormattableString.Invariant($"top-1 {top1:P2} ({correct}/{n}) — {path}, integer executor (scalar reference kernels), output '{m.Outputs[0].Name}'"));
+        }
+        return CliApp.Ok;
     }
 }

@@ -28,28 +28,6 @@ internal static class PendingVerbs
     private static Option<int> Threads() => new("--threads") { Description = "worker threads" };
     private static Option<bool> Json() => new("--json") { Description = "one JSON object on stdout" };
 
-    public static Command Calibrate(TextWriter err) => Pending("calibrate",
-        "Calibrate a float ONNX model into an integer .edgn model.", "issues #4 and #5", err,
-        Model("MODEL.onnx"),
-        new Option<string>("--output", "-o") { Description = "output .edgn path" },
-        new Option<string[]>("--data") { Description = "X.npy, a folder of images, or NAME=X.npy per input", AllowMultipleArgumentsPerToken = true },
-        new Option<bool>("--zeroq") { Description = "data-free calibration (ZeroQ)" },
-        new Option<bool>("--metaaug") { Description = "MetaAug reconstruction with a small calibration set" },
-        new Option<string>("--method") { Description = "minmax|percentile|entropy|mse" },
-        new Option<string>("--softmax") { Description = "log2|lis|logsqrt2|linear" },
-        new Option<string>("--gelu") { Description = "integer GELU variant" },
-        new Option<string>("--prepbn-fold") { Description = "auto|weights|requant" },
-        new Option<int>("--samples") { Description = "calibration samples" },
-        new Option<int>("--seed") { Description = "random seed" },
-        new Option<string>("--report") { Description = "R.json report path" });
-
-    public static Command RunVerb(TextWriter err) => Pending("run",
-        "Run inference on an integer model; writes dequantised outputs.", "issue #4", err,
-        Model(),
-        new Option<string[]>("--input") { Description = "X.npy, or NAME=X.npy per input", AllowMultipleArgumentsPerToken = true },
-        new Option<string>("--output") { Description = "Y.npy" },
-        Threads());
-
     public static Command Bench(TextWriter err) => Pending("bench",
         "Latency percentiles, inferences/s, peak RSS, model bytes, ISA path.", "issues #4 and #6", err,
         Model(), Threads(),

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using EdgeNorm.Model.Format;
+using EdgeNorm.Model.Ir;
+using EdgeNorm.Runtime;
 
 namespace EdgeNorm.Cli.Verbs;
 
@@ -28,10 +30,58 @@ internal static class VerifyVerb
                 return CliApp.CheckFailed;
             }
             o.WriteLine($"{path}: checksums OK ({report.TensorsChecked} tensors, {report.BytesChecked:N0} bytes)");
-            if (m.Header.GoldenSets.Count > 0)
-                o.WriteLine($"{path}: {m.Header.GoldenSets.Count} golden set(s) present; not executed: the integer runtime is not available in this build yet");
+            if (m.Header.GoldenSets.Count == 0) return CliApp.Ok;
+            var runtime = EdgeNormModel.Load(path); // an op this runtime cannot execute -> EdgeNormException -> exit 2
+            foreach (var set in m.Header.GoldenSets)
+            {
+                string? mismatch = RunGolden(m, runtime, set);
+                if (mismatch is not null)
+                {
+                    e.WriteLine($"edgenorm verify: {path}: golden set '{set.Name}': {mismatch}");
+                    return CliApp.CheckFailed;
+                }
+            }
+            o.WriteLine($"{path}: {m.Header.GoldenSets.Count} golden set(s) reproduced bit-exactly by the integer executor");
             return CliApp.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Runs one golden set; null when every output matches bit for bit, else what differs.</summary>
+    private static string? RunGolden(EdgnModel file, EdgeNormModel model, EdgnGoldenSet set)
+    {
+        int batch = -1;
+        var inputs = new List<(TensorInfo Info, string Tensor)>();
+        foreach (var info in model.Inputs)
+        {
+            if (!set.Inputs.TryGetValue(info.Name, out var name)) return $"no golden tensor for input '{info.Name}'";
+            var t = file.Header.GetTensor(name);
+            int n = t.Shape.Count > 0 ? checked((int)t.Shape[0]) : 0;
+            if (batch >= 0 && n != batch) return "golden inputs disagree on the batch size";
+            batch = n;
+            inputs.Add((info, name));
+        }
+        if (batch <= 0) return "empty golden batch";
+        var session = model.CreateSession(new SessionOptions { MaxBatch = batch });
+        foreach (var (info, name) in inputs)
+        {
+            if (info.ExternalType == DataType.Float32) session.SetInput(info.Name, file.GetTensorData<float>(name));
+            else if (info.ExternalType == DataType.Int64) session.SetInput(info.Name, file.GetTensorData<long>(name));
+            else return $"input '{info.Name}': golden {info.ExternalType.Name()} inputs are not supported";
+        }
+        session.Run(batch);
+        foreach (var (output, name) in set.Outputs)
+        {
+            var info = model.Outputs.FirstOrDefault(x => x.Name == output);
+            if (info is null) return $"the model has no output '{output}'";
+            var expected = file.GetTensorData<float>(name);
+            var actual = new float[expected.Length];
+            session.GetOutput(output, actual);
+            int differ = 0;
+            for (int i = 0; i < actual.Length; i++)
+                if (BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected[i])) differ++;
+            if (differ > 0) return $"output '{output}': {differ} of {actual.Length} values differ from the stored ones";
+        }
+        return null;
     }
 }

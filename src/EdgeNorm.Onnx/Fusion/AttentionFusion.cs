@@ -24,12 +24,12 @@ public sealed class AttentionFusion : FusionPass
 {
     public override string Name => "Attention";
 
-    private sealed record Source(string Tensor, int Slot, long Heads, Node Reshape);
+    /// <summary>Where q, k or v comes from: the (B, S, W) tensor, its slot in a packed qkv (−1 if not packed), the head count.</summary>
+    private sealed record Source(string Tensor, int Slot, long Heads);
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node softmax)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node softmax)
     {
         if (!Is(softmax, "Softmax")) return null;
-        var g = ctx.View();
         long axis = softmax.GetInt("axis", -1);
         if (axis != -1 && axis != 3) return null;
 
@@ -76,7 +76,7 @@ public sealed class AttentionFusion : FusionPass
         if (tOut is null || !(tOut.GetInts("perm") is { } perm && perm.SequenceEqual([0L, 2, 1, 3]))) return null;
         nodes.Add(tOut);
         var rOut = OnlyConsumer(g, tOut.Outputs[0], "Reshape");
-        if (rOut is null || rOut.Inputs[0] != tOut.Outputs[0]) return null;
+        if (rOut is null || rOut.Inputs[0] != tOut.Outputs[0] || rOut.GetInt("allowzero", 0) != 0) return null;
         var merge = ShapeVector.Resolve(g, rOut.Inputs[1]);
         if (merge is not { Length: 3 } || !ShapeVector.KeepsDim(g, merge[0], tOut.Outputs[0], 0)
             || !ShapeVector.KeepsDim(g, merge[1], tOut.Outputs[0], 1)) return null;
@@ -121,7 +121,6 @@ public sealed class AttentionFusion : FusionPass
         }
         return false;
     }
-
 
     /// <summary>
     /// Walks from a head-split tensor with axis labels <paramref name="labels"/> back to the Reshape that split
@@ -194,7 +193,7 @@ public sealed class AttentionFusion : FusionPass
                     if (!packed && !cur.SequenceEqual(["B", "S", "H", "D"])) return null;
                     if (packed != slot >= 0) return null;
                     long? heads = SplitHeads(g, p, packed);
-                    return heads is null ? null : new Source(p.Inputs[0], slot, heads.Value, p);
+                    return heads is null ? null : new Source(p.Inputs[0], slot, heads.Value);
                 }
                 default:
                     return null;
@@ -217,7 +216,14 @@ public sealed class AttentionFusion : FusionPass
         var e = ShapeVector.Resolve(g, reshape.Inputs[1]);
         int n = packed ? 5 : 4;
         if (e is null || e.Length != n) return null;
-        if (!ShapeVector.KeepsDim(g, e[0], input, 0) || !ShapeVector.KeepsDim(g, e[1], input, 1)) return null;
+        if (!ShapeVector.KeepsDim(g, e[0], input, 0)) return null;
+        if (!ShapeVector.KeepsDim(g, e[1], input, 1))
+        {
+            // (B, −1, [3,] H, Dh) keeps the sequence axis only when the trailing constants make up the width.
+            var width = g.Shape(input) is { Length: 3 } s3 && s3[2].IsFixed ? s3[2].Size : -1;
+            if (!e[1].Is(-1) || width < 0 || e.Skip(2).Any(x => x.Value is not > 0)
+                || e.Skip(2).Aggregate(1L, (a, x) => a * x.Value!.Value) != width) return null;
+        }
         if (packed && !e[2].Is(3)) return null;
         ShapeElem h = e[n - 2], dh = e[n - 1];
         if (e.Count(x => x.Is(-1)) > 1) return null;

@@ -11,9 +11,8 @@ public sealed class BatchNormFusion : FusionPass
 {
     public override string Name => "BatchNorm";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node bn)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node bn)
     {
-        var g = ctx.View();
         if (!RepBnFusion.IsInferenceBn(g, bn)) return null;
         var fused = NewFused(ctx, bn, FusedOps.BatchNorm, bn.Inputs.Take(5));
         fused.Attributes[FusedOps.Epsilon] = Model.Ir.Attribute.Of(bn.GetFloat("epsilon", 1e-5f));

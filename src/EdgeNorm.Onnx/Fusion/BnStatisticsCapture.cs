@@ -12,13 +12,15 @@ namespace EdgeNorm.Onnx.Fusion;
 /// </summary>
 public static class BnStatisticsCapture
 {
+    /// <summary>Adds an entry for every BN not recorded yet (by node name); returns how many were added.</summary>
     public static int Capture(Graph graph)
     {
         var g = new GraphView(graph);
+        var known = new HashSet<string>(graph.BnStatistics.Select(s => s.NodeName), StringComparer.Ordinal);
         int added = 0;
         foreach (var bn in graph.Nodes)
         {
-            if (bn.Domain.Length != 0 || bn.OpType != "BatchNormalization" || bn.Inputs.Count < 5) continue;
+            if (bn.Domain.Length != 0 || bn.OpType != "BatchNormalization" || bn.Inputs.Count < 5 || known.Contains(bn.Name)) continue;
             if (!g.TryConstant(bn.Inputs[3], out var mean) || !g.TryConstant(bn.Inputs[4], out var var)
                 || mean.Floats is null || var.Floats is null) continue;
             string input = bn.Inputs[0];

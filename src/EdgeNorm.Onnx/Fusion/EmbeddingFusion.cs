@@ -11,10 +11,9 @@ public sealed class EmbeddingFusion : FusionPass
 {
     public override string Name => "Embedding";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node gather)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node gather)
     {
         if (!Is(gather, "Gather") || gather.GetInt("axis", 0) != 0 || gather.Inputs.Count != 2) return null;
-        var g = ctx.View();
         if (!g.TryConstant(gather.Inputs[0], out var table) || table.Rank != 2 || table.Floats is null) return null;
         if (g.IsConstant(gather.Inputs[1])) return null;
         var fused = NewFused(ctx, gather, FusedOps.Embedding, [gather.Inputs[1], gather.Inputs[0]]);

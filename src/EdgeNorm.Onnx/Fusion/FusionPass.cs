@@ -1,4 +1,5 @@
 using EdgeNorm.Model.Ir;
+using EdgeNorm.Onnx.Passes;
 
 namespace EdgeNorm.Onnx.Fusion;
 
@@ -24,11 +25,14 @@ public sealed class FusionMatch
 /// </summary>
 public abstract class FusionPass
 {
-    /// <summary>The pattern's name in reports (e.g. "LayerNorm (decomposed)").</summary>
+    /// <summary>The pattern's name in reports (the fused op it produces, e.g. "LayerNorm").</summary>
     public abstract string Name { get; }
 
-    /// <summary>Tries to match the pattern with <paramref name="anchor"/> as its root (or its anchor op).</summary>
-    protected abstract FusionMatch? TryMatch(FusionContext ctx, Node anchor);
+    /// <summary>
+    /// Tries to match the pattern at <paramref name="anchor"/> (its root or its characteristic op).
+    /// <paramref name="g"/> indexes the graph as it was when the pass started.
+    /// </summary>
+    protected abstract FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node anchor);
 
     /// <summary>Runs the pass over the graph once; returns the number of rewrites.</summary>
     public int Run(FusionContext ctx)
@@ -40,7 +44,7 @@ public abstract class FusionPass
         {
             if (claimed.Contains(node)) continue;
             FusionMatch? m;
-            try { m = TryMatch(ctx, node); }
+            try { m = TryMatch(ctx, g, node); }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or OverflowException)
             { m = null; }
             if (m is null || m.Nodes.Any(claimed.Contains)) continue;
@@ -85,7 +89,7 @@ public abstract class FusionPass
         }
         graph.Nodes.Clear();
         graph.Nodes.AddRange(nodes);
-        DeadCode.Remove(graph);
+        GraphOptimizer.RemoveDeadNodes(graph);
     }
 
     /// <summary>
@@ -228,29 +232,5 @@ public sealed class FusionContext
         string name = stem;
         for (int i = 1; !_names.Add(name); i++) name = $"{stem}_{i}";
         return name;
-    }
-}
-
-/// <summary>Removes nodes none of whose outputs is used, and initializers nothing reads.</summary>
-public static class DeadCode
-{
-    public static void Remove(Graph graph)
-    {
-        var live = new HashSet<string>(graph.Outputs.Select(o => o.Name), StringComparer.Ordinal);
-        var keep = new bool[graph.Nodes.Count];
-        for (int i = graph.Nodes.Count - 1; i >= 0; i--)
-        {
-            var n = graph.Nodes[i];
-            if (!n.Outputs.Any(o => o.Length > 0 && live.Contains(o))) continue;
-            keep[i] = true;
-            foreach (var inp in n.Inputs) if (inp.Length > 0) live.Add(inp);
-        }
-        var nodes = graph.Nodes.Where((_, i) => keep[i]).ToList();
-        graph.Nodes.Clear();
-        graph.Nodes.AddRange(nodes);
-        // An initializer that is also a declared graph input (IR < 4 style) stays: removing it would make it a required feed.
-        var declared = new HashSet<string>(graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
-        foreach (var k in graph.Initializers.Keys.ToArray())
-            if (!live.Contains(k) && !declared.Contains(k)) graph.Initializers.Remove(k);
     }
 }

@@ -17,9 +17,8 @@ public sealed class GeluFusion : FusionPass
 {
     public override string Name => "Gelu";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node anchor)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node anchor)
     {
-        var g = ctx.View();
         string form;
         string? x;
         var nodes = new List<Node> { anchor };

@@ -15,10 +15,15 @@ public static class GraphFuser
         new AttentionFusion(), new LinearFusion(), new PatchEmbedFusion(), new EmbeddingFusion(),
     ];
 
-    /// <summary>Fuses in place. <paramref name="shapes"/> gives inferred shapes of intermediate tensors, when known.</summary>
+    /// <summary>
+    /// Fuses in place. <paramref name="shapes"/> gives the shapes of intermediate tensors; by default those the
+    /// loader's shape inference left in <see cref="Graph.ValueInfos"/> (fused nodes keep their output names, and
+    /// so their shapes).
+    /// </summary>
     public static FusionReport Fuse(Graph graph, Func<string, Dim[]?>? shapes = null, IEnumerable<FusionPass>? passes = null)
     {
         int before = graph.Nodes.Count;
+        shapes ??= name => graph.ValueInfos.TryGetValue(name, out var vi) && vi.DataType != DataType.Undefined ? vi.Shape : null;
         var ctx = new FusionContext(graph, shapes);
         var perPass = new List<KeyValuePair<string, int>>();
         foreach (var pass in passes ?? DefaultPasses())

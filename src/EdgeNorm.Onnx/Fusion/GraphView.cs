@@ -126,15 +126,6 @@ public sealed class GraphView
         return true;
     }
 
-    /// <summary>A float constant of exactly one dimension.</summary>
-    public bool TryVector(string tensor, out float[] values)
-    {
-        values = [];
-        if (!TryConstant(tensor, out var t) || t.Floats is null || t.Rank != 1) return false;
-        values = t.Floats;
-        return true;
-    }
-
     /// <summary>Whether a scalar constant equals <paramref name="expected"/> within a relative tolerance (float32 rounding of exporters).</summary>
     public bool IsScalar(string tensor, double expected, double relTol = 1e-5) =>
         TryScalar(tensor, out float v) && Math.Abs(v - expected) <= relTol * Math.Max(1.0, Math.Abs(expected));

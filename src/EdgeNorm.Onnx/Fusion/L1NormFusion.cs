@@ -16,10 +16,9 @@ public sealed class L1NormFusion : FusionPass
 {
     public override string Name => "L1Norm";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node div)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node div)
     {
         if (!Is(div, "Div") || div.Inputs.Count != 2) return null;
-        var g = ctx.View();
         var sub = g.ProducerOf(div.Inputs[0], "Sub");
         if (sub is null) return null;
         string x = sub.Inputs[0], c = sub.Outputs[0];

@@ -18,16 +18,15 @@ public sealed class LayerNormFusion : FusionPass
 {
     public override string Name => "LayerNorm";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node anchor)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node anchor)
     {
-        if (Is(anchor, "LayerNormalization")) return MatchOp(ctx, anchor);
-        if (Is(anchor, "Div")) return MatchDecomposed(ctx, anchor);
+        if (Is(anchor, "LayerNormalization")) return MatchOp(ctx, g, anchor);
+        if (Is(anchor, "Div")) return MatchDecomposed(ctx, g, anchor);
         return null;
     }
 
-    private static FusionMatch? MatchOp(FusionContext ctx, Node ln)
+    private static FusionMatch? MatchOp(FusionContext ctx, GraphView g, Node ln)
     {
-        var g = ctx.View();
         long axis = ln.GetInt("axis", -1);
         if (axis != -1 && !(g.Rank(ln.Inputs[0]) is int r && axis == r - 1)) return null;
         if (ln.Inputs.Count < 2 || !g.TryConstant(ln.Inputs[1], out var scale) || scale.Rank != 1 || scale.Floats is null) return null;
@@ -42,9 +41,8 @@ public sealed class LayerNormFusion : FusionPass
         return new FusionMatch { Root = ln, Nodes = [ln], Fused = fused };
     }
 
-    private static FusionMatch? MatchDecomposed(FusionContext ctx, Node div)
+    private static FusionMatch? MatchDecomposed(FusionContext ctx, GraphView g, Node div)
     {
-        var g = ctx.View();
         if (div.Inputs.Count != 2) return null;
         var sub = g.ProducerOf(div.Inputs[0], "Sub");
         var sqrt = g.ProducerOf(div.Inputs[1], "Sqrt");

@@ -13,16 +13,15 @@ public sealed class LinearFusion : FusionPass
 {
     public override string Name => "Linear";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node anchor)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node anchor)
     {
-        if (Is(anchor, "MatMul")) return MatchMatMul(ctx, anchor);
-        if (Is(anchor, "Gemm")) return MatchGemm(ctx, anchor);
+        if (Is(anchor, "MatMul")) return MatchMatMul(ctx, g, anchor);
+        if (Is(anchor, "Gemm")) return MatchGemm(ctx, g, anchor);
         return null;
     }
 
-    private static FusionMatch? MatchMatMul(FusionContext ctx, Node mm)
+    private static FusionMatch? MatchMatMul(FusionContext ctx, GraphView g, Node mm)
     {
-        var g = ctx.View();
         if (mm.Inputs.Count != 2 || !g.TryConstant(mm.Inputs[1], out var w) || g.IsConstant(mm.Inputs[0])) return null;
         if (w.Rank != 2 || w.Floats is null) return null;
         int k = w.Shape[0], n = w.Shape[1];
@@ -73,9 +72,8 @@ public sealed class LinearFusion : FusionPass
         return g.Rank(x) is int r && r >= biasRank;
     }
 
-    private static FusionMatch? MatchGemm(FusionContext ctx, Node gemm)
+    private static FusionMatch? MatchGemm(FusionContext ctx, GraphView g, Node gemm)
     {
-        var g = ctx.View();
         if (gemm.GetInt("transA", 0) != 0 || gemm.Inputs.Count < 2) return null;
         if (!g.TryConstant(gemm.Inputs[1], out var bt) || bt.Rank != 2 || bt.Floats is null) return null;
         bool transB = gemm.GetInt("transB", 0) != 0;

@@ -13,10 +13,9 @@ public sealed class PatchEmbedFusion : FusionPass
 {
     public override string Name => "PatchEmbed";
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node conv)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node conv)
     {
         if (!Is(conv, "Conv")) return null;
-        var g = ctx.View();
         if (conv.Inputs.Count < 2 || !g.TryConstant(conv.Inputs[1], out var w) || w.Rank != 4 || w.Floats is null) return null;
         long[] kernel = conv.GetInts("kernel_shape") ?? [w.Shape[2], w.Shape[3]];
         if (kernel.Length != 2 || kernel[0] != w.Shape[2] || kernel[1] != w.Shape[3]) return null;
@@ -34,7 +33,7 @@ public sealed class PatchEmbedFusion : FusionPass
         }
 
         var reshape = OnlyConsumer(g, conv.Outputs[0], "Reshape");
-        if (reshape is null || reshape.Inputs[0] != conv.Outputs[0]) return null;
+        if (reshape is null || reshape.Inputs[0] != conv.Outputs[0] || reshape.GetInt("allowzero", 0) != 0) return null;
         var target = ShapeVector.Resolve(g, reshape.Inputs[1]);
         if (target is not { Length: 3 }) return null;
         if (!ShapeVector.KeepsDim(g, target[0], conv.Outputs[0], 0)) return null;

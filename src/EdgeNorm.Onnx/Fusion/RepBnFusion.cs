@@ -30,10 +30,9 @@ public sealed class RepBnFusion : FusionPass
         return true;
     }
 
-    protected override FusionMatch? TryMatch(FusionContext ctx, Node t2)
+    protected override FusionMatch? TryMatch(FusionContext ctx, GraphView g, Node t2)
     {
         if (!Is(t2, "Transpose") || !(t2.GetInts("perm") is { } p2 && p2.SequenceEqual(SwapLast))) return null;
-        var g = ctx.View();
         var nodes = new List<Node> { t2 };
         string alpha = "";
         Node? bn;

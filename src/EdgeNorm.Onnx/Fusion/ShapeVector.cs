@@ -158,22 +158,28 @@ public static class ShapeVector
     /// (torch reads B and N from the block input, not from the qkv projection) and positive constants are
     /// accepted; the fused kernels check the sizes they see at run time.
     /// </summary>
-    public static bool KeepsDim(GraphView g, ShapeElem e, string input, int axis, bool allowZero = false)
+    public static bool KeepsDim(GraphView g, ShapeElem e, string input, int axis)
     {
         var inShape = g.Shape(input);
-        Dim? known = inShape is not null && axis < inShape.Length ? inShape[axis] : null;
-        if (e.Is(0) && !allowZero) return true;
+        Dim? known = inShape is not null && axis < inShape.Length && IsKnown(inShape[axis]) ? inShape[axis] : null;
+        if (e.Is(0)) return true; // Reshape's "copy this dimension" (callers reject allowzero = 1)
         if (e.IsDim)
         {
             if (e.Axis != axis) return false;
             if (e.Of == input || known is null) return true;
             var other = g.Shape(e.Of!);
-            return other is null || e.Axis >= other.Length || SameDim(other[e.Axis], known.Value);
+            return other is null || e.Axis >= other.Length || !IsKnown(other[e.Axis]) || SameDim(other[e.Axis], known.Value);
         }
         if (e.Value is long v && v > 0)
-            return known is null || !known.Value.IsFixed ? known is null : known.Value.Size == v;
+        {
+            if (known is null) return true;                       // size unknown: accepted, checked at run time
+            return known.Value.IsFixed && known.Value.Size == v;  // a constant never equals a symbolic (batch) dim
+        }
         return false;
     }
+
+    /// <summary>A fixed size or a named symbol (not an anonymous unknown dimension, "?" in the loader's shapes).</summary>
+    private static bool IsKnown(Dim d) => d.IsFixed || d.Symbol is { Length: > 0 } s && s != "?";
 
     public static bool SameDim(Dim a, Dim b) => a.IsFixed && b.IsFixed ? a.Size == b.Size : a.Symbol is not null && a.Symbol == b.Symbol;
 }

@@ -74,7 +74,7 @@ public static class GraphOptimizer
         string o = node.Outputs[0];
         if (!engine.Values.TryGetValue(o, out var v) || v.Any(e => !e.IsConst)) return false;
         if (!engine.Types.TryGetValue(o, out var t) || !t.IsInteger()) return false;
-        if (!engine.Shapes.TryGetValue(o, out var s) || s.Any(d => !d.IsConst) || s.Length > 1) return false;
+        if (!engine.Shapes.TryGetValue(o, out var s) || s.Any(d => !d.IsConst || d.Coef < 0) || s.Length > 1) return false;
         var shape = s.Select(d => (int)d.Coef).ToArray();
         if (Tensor.ElementCount(shape) != v.Length) return false;
         var tensor = Tensor.FromLongs(t, shape, v.Select(e => e.Coef).ToArray());

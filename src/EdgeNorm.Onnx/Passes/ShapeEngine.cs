@@ -122,7 +122,7 @@ internal sealed class ShapeEngine
         var types = InferTypes(n);
         SymDim[]?[] shapes;
         try { shapes = n.Domain.Length == 0 ? InferShapes(n) : new SymDim[]?[n.Outputs.Count]; }
-        catch (FloatOpException) { shapes = new SymDim[]?[n.Outputs.Count]; }
+        catch (Exception e) when (IsShapeError(e)) { shapes = new SymDim[]?[n.Outputs.Count]; }
         if (_probe && shapes.Any(s => s is null)) shapes = Probe(n, shapes);
         for (int i = 0; i < n.Outputs.Count; i++)
         {
@@ -138,10 +138,14 @@ internal sealed class ShapeEngine
         {
             SymDim[]? v = null;
             try { v = InferValue(n); }
-            catch (FloatOpException) { }
+            catch (Exception e) when (IsShapeError(e)) { }
             if (v is not null && v.Length <= MaxTrackedValue) Values[n.Outputs[0]] = v;
         }
     }
+
+    /// <summary>Errors of a shape rule on an inconsistent node: the shape stays unknown (running the node will report it).</summary>
+    private static bool IsShapeError(Exception e) => e is Model.EdgeNormException or ArgumentException or IndexOutOfRangeException
+        or InvalidOperationException or OverflowException;
 
     /// <summary>For concrete input shapes: runs the op on zero-filled inputs (constants as they are) to learn output shapes.</summary>
     private SymDim[]?[] Probe(Node n, SymDim[]?[] known)

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using EdgeNorm.Calibration.Float.Kernels;
 using Tensor = EdgeNorm.Model.Ir.Tensor;
 using EdgeNorm.Model.Ir;
 using static EdgeNorm.Calibration.Float.Fused.FusedKernel;
@@ -11,6 +12,8 @@ namespace EdgeNorm.Calibration.Float.Fused;
 /// [B,S,3·H·Dh] laid out as (3, H, Dh) on the last axis and inputs 1, 2 are omitted — then an optional
 /// additive float mask broadcastable (numpy rules) to [B,H,Sq,Sk]. Attributes num_heads (H), scale.
 /// Output [B,Sq,H·Dh]: out[b,i,h·Dh+d] = Σ_j softmax_j(scale·⟨q_bih, k_bjh⟩ + mask[b,h,i,j])·v[b,j,h·Dh+d].
+/// Evaluated per (batch, head) as the unfused graph does: the executor's <see cref="MatMulKernel"/> for q·kᵀ
+/// and p·v, the scale and mask elementwise, the Softmax op's row routine.
 /// </summary>
 public sealed class AttentionOp : IFloatOp
 {
@@ -78,27 +81,48 @@ public sealed class AttentionOp : IFloatOp
         For(batch * heads, (long)sq * sk * dh * 2, bh =>
         {
             int b = bh / heads, h = bh % heads;
-            var p = new float[sk];
-            var acc = new float[dh];
+            // The head's q [Sq,Dh], kᵀ [Dh,Sk] and v [Sk,Dh], contiguous, as the unfused graph has them.
+            var qh = new float[sq * dh];
+            var kt = new float[dh * sk];
+            var vh = new float[sk * dh];
+            for (int i = 0; i < sq; i++)
+                Array.Copy(qf, (b * sq + i) * qStride + qOff + h * dh, qh, i * dh, dh);
+            for (int j = 0; j < sk; j++)
+            {
+                int src = (b * sk + j) * kStride + kOff + h * dh;
+                for (int d = 0; d < dh; d++) kt[d * sk + j] = kf[src + d];
+                Array.Copy(vf, (b * sk + j) * vStride + vOff + h * dh, vh, j * dh, dh);
+            }
+            var scores = new float[sq * sk];
+            MatMulKernel.Multiply(qh.AsSpan(), 0, false, kt, 0, false, scores, 0, sq, dh, sk);
+            TensorPrimitives.Multiply(scores, scale, scores);
+            if (mask is not null)
+                for (int i = 0; i < sq; i++)
+                    for (int j = 0; j < sk; j++)
+                        scores[i * sk + j] += mask[b * ms[0] + h * ms[1] + i * ms[2] + j * ms[3]];
+            var row = new float[sk];
             for (int i = 0; i < sq; i++)
             {
-                var qi = new ReadOnlySpan<float>(qf, (b * sq + i) * qStride + qOff + h * dh, dh);
-                float max = float.NegativeInfinity;
-                for (int j = 0; j < sk; j++)
-                {
-                    float s = TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(kf, (b * sk + j) * kStride + kOff + h * dh, dh)) * scale;
-                    if (mask is not null) s += mask[b * ms[0] + h * ms[1] + i * ms[2] + j * ms[3]];
-                    p[j] = s;
-                    if (s > max) max = s;
-                }
-                float sum = 0;
-                for (int j = 0; j < sk; j++) { p[j] = MathF.Exp(p[j] - max); sum += p[j]; }
-                Array.Clear(acc);
-                for (int j = 0; j < sk; j++)
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(vf, (b * sk + j) * vStride + vOff + h * dh, dh), p[j] / sum, acc, acc);
-                acc.CopyTo(new Span<float>(y, (b * sq + i) * width + h * dh, dh));
+                scores.AsSpan(i * sk, sk).CopyTo(row);
+                Softmax(row);
+                row.CopyTo(scores.AsSpan(i * sk, sk));
             }
+            var oh = new float[sq * dh];
+            MatMulKernel.Multiply(scores.AsSpan(), 0, false, vh, 0, false, oh, 0, sq, sk, dh);
+            for (int i = 0; i < sq; i++)
+                Array.Copy(oh, i * dh, y, (b * sq + i) * width + h * dh, dh);
         });
         return [Tensor.FromFloats([batch, sq, width], y)];
+    }
+
+    /// <summary>Softmax of one row, computed as the ONNX Softmax op of the float executor does.</summary>
+    private static void Softmax(Span<float> v)
+    {
+        float max = TensorPrimitives.Max(v);
+        if (float.IsNegativeInfinity(max)) max = 0;
+        TensorPrimitives.Subtract(v, max, v);
+        TensorPrimitives.Exp(v, v);
+        float s = TensorPrimitives.Sum(v);
+        TensorPrimitives.Divide(v, s, v);
     }
 }

@@ -5,7 +5,8 @@ namespace EdgeNorm.Calibration.Float.Fused;
 
 /// <summary>
 /// edgenorm.BatchNorm(X[N, C, …], γ[C], β[C], μ[C], σ²[C]) → Y: inference batch normalisation over
-/// channel axis 1, y = (x − μ_c)·γ_c/√(σ²_c + ε) + β_c. Attribute epsilon.
+/// channel axis 1, y = (x − μ_c)·γ_c/√(σ²_c + ε) + β_c = x·s_c + t_c. Attribute epsilon. Evaluated as
+/// the ONNX BatchNormalization op of the float executor (s, t and y in float32).
 /// </summary>
 public sealed class BatchNormOp : IFloatOp
 {
@@ -25,27 +26,28 @@ public sealed class BatchNormOp : IFloatOp
         for (int i = 0; i < xf.Length; i++)
         {
             int ch = i / inner % c;
-            y[i] = (float)(xf[i] * scale[ch] + shift[ch]);
+            y[i] = xf[i] * scale[ch] + shift[ch];
         }
         return [Tensor.FromFloats((int[])x.Shape.Clone(), y)];
     }
 
     /// <summary>
-    /// The per-channel inference affine of BN inputs γ, β, μ, σ² at inputs[first..first+3]:
-    /// scale_c = γ_c/√(σ²_c + ε), shift_c = β_c − μ_c·scale_c (in double).
+    /// The per-channel inference affine of BN inputs γ, β, μ, σ² at inputs[first..first+3], in float32 as the
+    /// ONNX op computes it: s_c = γ_c·(1/√(σ²_c + ε)), t_c = β_c − μ_c·s_c.
     /// </summary>
-    internal static (double[] Scale, double[] Shift) Affine(Node node, Tensor?[] inputs, int c, int first)
+    internal static (float[] Scale, float[] Shift) Affine(Node node, Tensor?[] inputs, int c, int first)
     {
         var gamma = PerChannel(node, Input(node, inputs, first, "scale"), c, "scale")!;
         var beta = PerChannel(node, Input(node, inputs, first + 1, "bias"), c, "bias")!;
         var mean = PerChannel(node, Input(node, inputs, first + 2, "mean"), c, "mean")!;
         var var = PerChannel(node, Input(node, inputs, first + 3, "var"), c, "var")!;
-        double eps = node.GetFloat("epsilon", 1e-5f);
-        var scale = new double[c];
-        var shift = new double[c];
+        float eps = node.GetFloat("epsilon", 1e-5f);
+        var scale = new float[c];
+        var shift = new float[c];
         for (int i = 0; i < c; i++)
         {
-            scale[i] = gamma[i] / Math.Sqrt(var[i] + eps);
+            float inv = 1f / MathF.Sqrt(var[i] + eps);
+            scale[i] = gamma[i] * inv;
             shift[i] = beta[i] - mean[i] * scale[i];
         }
         return (scale, shift);

@@ -5,8 +5,9 @@ namespace EdgeNorm.Calibration.Float.Fused;
 
 /// <summary>
 /// edgenorm.LayerNorm(X[…, D], γ[D]?, β[D]?) → Y, over the last axis: μ = mean(x), σ² = mean((x − μ)²),
-/// y = (x − μ)/√(σ² + ε)·γ + β. Attribute epsilon. An omitted γ is 1, an omitted β is 0. Row statistics
-/// are accumulated in double.
+/// y = (x − μ)/√(σ² + ε)·γ + β. Attribute epsilon. An omitted γ is 1, an omitted β is 0. Evaluated as the
+/// ONNX LayerNormalization op of the float executor (row statistics in double, normalised value rounded to
+/// float, then γ and β in float).
 /// </summary>
 public sealed class LayerNormOp : IFloatOp
 {
@@ -20,25 +21,24 @@ public sealed class LayerNormOp : IFloatOp
         int d = x.Shape[^1];
         var gamma = PerChannel(node, Optional(inputs, 1), d, "gamma");
         var beta = PerChannel(node, Optional(inputs, 2), d, "beta");
-        double eps = node.GetFloat("epsilon", 1e-5f);
+        float eps = node.GetFloat("epsilon", 1e-5f);
         var xf = Floats(node, x, "X");
         var y = new float[xf.Length];
         int rows = d == 0 ? 0 : xf.Length / d;
         For(rows, d * 4L, r =>
         {
             int o = r * d;
-            double mean = 0;
-            for (int i = 0; i < d; i++) mean += xf[o + i];
-            mean /= d;
-            double var = 0;
-            for (int i = 0; i < d; i++) { double c = xf[o + i] - mean; var += c * c; }
-            double inv = 1.0 / Math.Sqrt(var / d + eps);
+            double sum = 0;
+            for (int i = 0; i < d; i++) sum += xf[o + i];
+            double mean = sum / d;
+            double sq = 0;
+            for (int i = 0; i < d; i++) sq += (xf[o + i] - mean) * (xf[o + i] - mean);
+            double inv = 1.0 / Math.Sqrt(sq / d + eps);
             for (int i = 0; i < d; i++)
             {
-                double v = (xf[o + i] - mean) * inv;
+                float v = (float)((xf[o + i] - mean) * inv);
                 if (gamma is not null) v *= gamma[i];
-                if (beta is not null) v += beta[i];
-                y[o + i] = (float)v;
+                y[o + i] = beta is null ? v : v + beta[i];
             }
         });
         return [Tensor.FromFloats((int[])x.Shape.Clone(), y)];

@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
-using Tensor = EdgeNorm.Model.Ir.Tensor;
+using System.Runtime.CompilerServices;
+using EdgeNorm.Calibration.Float.Kernels;
 using EdgeNorm.Model.Ir;
 using static EdgeNorm.Calibration.Float.Fused.FusedKernel;
 
@@ -7,7 +7,9 @@ namespace EdgeNorm.Calibration.Float.Fused;
 
 /// <summary>
 /// edgenorm.Linear(X[…, K], W[N, K], b[N]?) → Y[…, N], Y = X·Wᵀ + b. The weight is stored with one row
-/// per output (torch's nn.Linear layout), the layout the integer GEMM packs.
+/// per output (torch's nn.Linear layout), the layout the integer GEMM packs. Evaluated as the ONNX
+/// <c>MatMul</c> + <c>Add</c> it replaces: the executor's <see cref="MatMulKernel"/> (float32, k order) on
+/// Wᵀ, then the bias, so fused and unfused graphs give the same bits.
 /// </summary>
 public sealed class LinearOp : IFloatOp
 {
@@ -26,25 +28,30 @@ public sealed class LinearOp : IFloatOp
         var outShape = (int[])x.Shape.Clone();
         outShape[^1] = n;
         var y = new float[Tensor.ElementCount(outShape)];
-        Run(Floats(node, x, "X"), Floats(node, w, "W"), bias, y, (int)(x.Length / Math.Max(k, 1)), n, k);
+        int rows = k == 0 ? 0 : (int)(x.Length / k);
+        MatMulKernel.Multiply(Floats(node, x, "X"), 0, false, Transposed(Floats(node, w, "W"), n, k), 0, false, y, 0, rows, k, n);
+        if (bias is not null) AddRowVector(y, bias);
         return [Tensor.FromFloats(outShape, y)];
     }
 
-    /// <summary>y[m, n] = Σ_k x[m, k]·w[n, k] + b[n] for m rows.</summary>
-    internal static void Run(float[] x, float[] w, float[]? bias, float[] y, int rows, int n, int k)
-    {
-        const int Block = 16;
-        int blocks = (rows + Block - 1) / Block;
-        For(blocks, (long)Block * n * k, blk =>
+    private static readonly ConditionalWeakTable<float[], float[]> TransposeCache = new();
+
+    /// <summary>Wᵀ [K, N] of a weight W [N, K], computed once per weight array.</summary>
+    internal static float[] Transposed(float[] w, int n, int k) =>
+        TransposeCache.GetValue(w, a =>
         {
-            int end = Math.Min(rows, (blk + 1) * Block);
-            for (int m = blk * Block; m < end; m++)
-            {
-                var xr = new ReadOnlySpan<float>(x, m * k, k);
-                var yr = new Span<float>(y, m * n, n);
-                for (int j = 0; j < n; j++)
-                    yr[j] = TensorPrimitives.Dot(xr, new ReadOnlySpan<float>(w, j * k, k)) + (bias is null ? 0f : bias[j]);
-            }
+            var t = new float[a.Length];
+            for (int r = 0; r < n; r++)
+                for (int c = 0; c < k; c++)
+                    t[c * n + r] = a[r * k + c];
+            return t;
         });
+
+    /// <summary>y[m, j] += b[j] for every row m.</summary>
+    internal static void AddRowVector(float[] y, float[] b)
+    {
+        int n = b.Length;
+        for (int o = 0; o < y.Length; o += n)
+            System.Numerics.Tensors.TensorPrimitives.Add(y.AsSpan(o, n), b, y.AsSpan(o, n));
     }
 }

@@ -1,3 +1,4 @@
+using EdgeNorm.Calibration.Float.Kernels;
 using EdgeNorm.Model.Ir;
 using static EdgeNorm.Calibration.Float.Fused.FusedKernel;
 
@@ -5,8 +6,9 @@ namespace EdgeNorm.Calibration.Float.Fused;
 
 /// <summary>
 /// edgenorm.PatchEmbed(X[B,C,H,W], W[D,C,kh,kw], b[D]?) → Y[B, (H/kh)·(W/kw), D]: a convolution with
-/// kernel = stride and no padding, run as a matmul of the flattened (c, i, j) patches with W viewed as
-/// [D, C·kh·kw]. Patches in row-major order; a remainder of H or W is dropped, as Conv does.
+/// kernel = stride and no padding, i.e. a matmul of the flattened (c, i, j) patches with W viewed as
+/// [D, C·kh·kw]. Patches in row-major order; a remainder of H or W is dropped, as Conv does. Evaluated as
+/// the ONNX Conv does it (im2col, the executor's <see cref="MatMulKernel"/>, then the bias), transposed.
 /// </summary>
 public sealed class PatchEmbedOp : IFloatOp
 {
@@ -27,23 +29,31 @@ public sealed class PatchEmbedOp : IFloatOp
         if (tokens == 0) throw Error(node, $"input {ShapeText(x.Shape)} is smaller than one {kh}x{kw} patch");
         var bias = PerChannel(node, Optional(inputs, 2), d, "bias");
         var xf = Floats(node, x, "X");
+        var wf = Floats(node, w, "W");
 
-        var patches = new float[(long)b * tokens * k];
-        for (int n = 0; n < b; n++)
-            for (int py = 0; py < ph; py++)
-                for (int px = 0; px < pw; px++)
-                {
-                    int row = (n * tokens + py * pw + px) * k, col = 0;
-                    for (int ci = 0; ci < c; ci++)
-                        for (int i = 0; i < kh; i++)
-                        {
-                            int src = ((n * c + ci) * h + py * kh + i) * wd + px * kw;
-                            Array.Copy(xf, src, patches, row + col, kw);
-                            col += kw;
-                        }
-                }
         var y = new float[(long)b * tokens * d];
-        LinearOp.Run(patches, Floats(node, w, "W"), bias, y, b * tokens, d, k);
+        var cols = new float[(long)k * tokens];   // [K, T]: row (c, i, j), column = patch
+        var conv = new float[(long)d * tokens];   // [D, T]
+        for (int n = 0; n < b; n++)
+        {
+            for (int ci = 0; ci < c; ci++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                    {
+                        int row = ((ci * kh + i) * kw + j) * tokens;
+                        for (int py = 0; py < ph; py++)
+                            for (int px = 0; px < pw; px++)
+                                cols[row + py * pw + px] = xf[((n * c + ci) * h + py * kh + i) * wd + px * kw + j];
+                    }
+            MatMulKernel.Multiply(wf, 0, false, cols, 0, false, conv, 0, d, k, tokens);
+            int o = n * tokens * d;
+            for (int ch = 0; ch < d; ch++)
+            {
+                float bc = bias is null ? 0f : bias[ch];
+                for (int t = 0; t < tokens; t++)
+                    y[o + t * d + ch] = bias is null ? conv[ch * tokens + t] : conv[ch * tokens + t] + bc;
+            }
+        }
         return [Tensor.FromFloats([b, tokens, d], y)];
     }
 }

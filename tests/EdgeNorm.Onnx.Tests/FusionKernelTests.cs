@@ -6,7 +6,7 @@ using IrAttribute = EdgeNorm.Model.Ir.Attribute;
 namespace EdgeNorm.Onnx.Tests;
 
 /// <summary>The fused ops' float kernels against their contracts (docs/fusion.md §3), computed directly.</summary>
-public class FusedKernelTests
+public class FusionKernelTests
 {
     private static Tensor[] Run(string op, Tensor?[] inputs, params (string, IrAttribute)[] attrs)
     {

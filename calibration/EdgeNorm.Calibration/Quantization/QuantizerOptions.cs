@@ -1,0 +1,33 @@
+namespace EdgeNorm.Calibration.Quantization;
+
+/// <summary>Options of <see cref="Quantizer"/>.</summary>
+public sealed record QuantizerOptions
+{
+    /// <summary>Range calibrator; "minmax" is the one implemented.</summary>
+    public string Method { get; init; } = "minmax";
+    /// <summary>"log2" (= the measured best of the two, see docs/accuracy.md), "lis" or "logsqrt2".</summary>
+    public string Softmax { get; init; } = "log2";
+    /// <summary>Renormalise attention × V by the integer sum of the dequantised codes (docs/numerics.md §6.4).</summary>
+    public bool Renormalize { get; init; } = true;
+    /// <summary>Calibration samples to use (a seeded random subset); null = all.</summary>
+    public int? Samples { get; init; }
+    /// <summary>Seed of the subset choice.</summary>
+    public int Seed { get; init; }
+    /// <summary>Samples per float-executor call.</summary>
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Calibration inputs stored with their integer outputs as the golden self-test set.</summary>
+    public int GoldenSamples { get; init; } = 4;
+    /// <summary>Extra metadata (e.g. source.sha256, preprocess.*).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The concrete softmax code family "log2" stands for: log√2, measured better on vit_prepbn (docs/accuracy.md).</summary>
+    public const string BestLog2Variant = "logsqrt2";
+
+    /// <summary>The concrete code family used.</summary>
+    public string SoftmaxVariant => Softmax switch
+    {
+        "log2" => BestLog2Variant,
+        "lis" or "logsqrt2" => Softmax,
+        _ => throw new QuantizationException($"--softmax {Softmax} is not available (log2, lis, logsqrt2)"),
+    };
+}

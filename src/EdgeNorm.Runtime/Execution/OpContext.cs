@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+
+namespace EdgeNorm.Runtime.Execution;
+
+/// <summary>What an op sees while it runs: the session arena, the batch size, a scratch region.</summary>
+internal readonly ref struct OpContext
+{
+    private readonly Span<byte> _arena;
+    private readonly Span<byte> _scratch;
+    private readonly ValueSlot[] _slots;
+    private readonly long[] _offsets;
+
+    public OpContext(Span<byte> arena, Span<byte> scratch, ValueSlot[] slots, long[] offsets, int batch)
+    {
+        _arena = arena;
+        _scratch = scratch;
+        _slots = slots;
+        _offsets = offsets;
+        Batch = batch;
+    }
+
+    public int Batch { get; }
+
+    public Span<T> Value<T>(int slot) where T : unmanaged
+    {
+        var s = _slots[slot];
+        return MemoryMarshal.Cast<byte, T>(_arena.Slice((int)_offsets[slot], (int)s.Bytes(Batch)));
+    }
+
+    /// <summary>Scratch memory shared by all ops (they run one at a time); <paramref name="byteOffset"/> must be 4-aligned.</summary>
+    public Span<T> Scratch<T>(int byteOffset, int count) where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(_scratch.Slice(byteOffset, count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
+}

@@ -1,0 +1,172 @@
+using EdgeNorm.Model.Ir;
+using EdgeNorm.Runtime.Execution;
+
+namespace EdgeNorm.Runtime;
+
+/// <summary>
+/// Runs a model. Owns one arena sized at creation; after the first call nothing is allocated per inference. Serves
+/// one call at a time: concurrent use is detected and refused with <see cref="ConcurrentSessionUseException"/>.
+/// Single-input/-output float models: <see cref="Run(ReadOnlySpan{float}, Span{float})"/>. Several or integer inputs:
+/// <see cref="SetInput(string, ReadOnlySpan{float})"/> / <see cref="SetInput(string, ReadOnlySpan{long})"/> for each,
+/// then <see cref="Run(int)"/>, then <see cref="GetOutput(string, Span{float})"/>.
+/// </summary>
+public sealed class InferenceSession
+{
+    private readonly Plan _plan;
+    private readonly long[] _offsets;
+    private readonly byte[] _arena;
+    private readonly byte[] _scratch;
+    private int _busy;
+    private int _batch = -1;
+
+    /// <summary>The model this session runs.</summary>
+    public EdgeNormModel Model { get; }
+
+    /// <summary>The largest batch per call.</summary>
+    public int MaxBatch { get; }
+
+    internal InferenceSession(EdgeNormModel model, SessionOptions options)
+    {
+        if (options.MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatch, "MaxBatch must be at least 1");
+        Model = model;
+        _plan = model.Plan;
+        MaxBatch = options.MaxBatch;
+        _offsets = _plan.Layout(MaxBatch, out long arena, out long scratch);
+        if (arena > Array.MaxLength || scratch > Array.MaxLength)
+            throw new InputShapeException($"MaxBatch {MaxBatch} needs an arena of {arena} bytes, more than one array holds");
+        _arena = new byte[arena];
+        _scratch = new byte[Math.Max(scratch, 64)];
+    }
+
+    /// <summary>Bytes of the activation arena (+ scratch).</summary>
+    public long ArenaBytes => _arena.Length + _scratch.Length;
+
+    /// <summary>
+    /// One float input → one float output (both quantised at the boundary). The batch is input.Length divided by the
+    /// elements of one sample; output must hold exactly that many output samples.
+    /// </summary>
+    public void Run(ReadOnlySpan<float> input, Span<float> output)
+    {
+        if (_plan.Inputs.Length != 1 || _plan.Outputs.Length != 1)
+            throw new InputShapeException($"this model has {_plan.Inputs.Length} inputs and {_plan.Outputs.Length} outputs; use SetInput/Run(batch)/GetOutput");
+        Enter();
+        try
+        {
+            int batch = BatchOf(0, input.Length);
+            QuantizeInput(0, input);
+            Execute(batch);
+            DequantizeOutput(0, output, batch);
+        }
+        finally { Exit(); }
+    }
+
+    /// <summary>Sets a float (quantised) input by name; the batch follows from its length.</summary>
+    public void SetInput(string name, ReadOnlySpan<float> values)
+    {
+        Enter();
+        try
+        {
+            int i = InputIndex(name);
+            BatchOf(i, values.Length);
+            QuantizeInput(i, values);
+        }
+        finally { Exit(); }
+    }
+
+    /// <summary>Sets an integer input (e.g. int64 token ids or a 0/1 mask) by name.</summary>
+    public void SetInput(string name, ReadOnlySpan<long> values)
+    {
+        Enter();
+        try
+        {
+            int i = InputIndex(name);
+            int batch = BatchOf(i, values.Length);
+            var v = _plan.Inputs[i];
+            if (v.Quant is not null || v.DType != DataType.Int64)
+                throw new InputShapeException($"input '{name}' takes {v.ExternalDType.Name()}, not int64");
+            var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(Slot(_plan.InputSlots[i], batch));
+            values.CopyTo(dst);
+        }
+        finally { Exit(); }
+    }
+
+    /// <summary>Runs the graph on the inputs set before, for <paramref name="batch"/> samples.</summary>
+    public void Run(int batch)
+    {
+        Enter();
+        try
+        {
+            if (batch < 1 || batch > MaxBatch) throw new InputShapeException($"batch {batch} is outside [1, {MaxBatch}] (SessionOptions.MaxBatch)");
+            Execute(batch);
+        }
+        finally { Exit(); }
+    }
+
+    /// <summary>Copies a (dequantised) output of the last run.</summary>
+    public void GetOutput(string name, Span<float> values)
+    {
+        Enter();
+        try
+        {
+            int i = Array.FindIndex(_plan.Outputs, o => o.Name == name);
+            if (i < 0) throw new InputShapeException($"the model has no output '{name}'");
+            if (_batch < 0) throw new InputShapeException("no run yet");
+            DequantizeOutput(i, values, _batch);
+        }
+        finally { Exit(); }
+    }
+
+    private void Execute(int batch)
+    {
+        var ctx = new OpContext(_arena, _scratch, _plan.Slots, _offsets, batch);
+        foreach (var op in _plan.Ops) op.Execute(ctx);
+        _batch = batch;
+    }
+
+    private void QuantizeInput(int i, ReadOnlySpan<float> values)
+    {
+        var v = _plan.Inputs[i];
+        if (v.Quant is null) throw new InputShapeException($"input '{v.Name}' takes {v.DType.Name()}, not float32");
+        int batch = BatchOf(i, values.Length);
+        Boundary.Quantize(v.Name, values, v.Quant, v.DType, Slot(_plan.InputSlots[i], batch));
+    }
+
+    private void DequantizeOutput(int i, Span<float> output, int batch)
+    {
+        var v = _plan.Outputs[i];
+        var slot = _plan.Slots[_plan.OutputSlots[i]];
+        long want = (long)batch * slot.SampleElements;
+        if (output.Length != want)
+            throw new InputShapeException($"output '{v.Name}' needs a buffer of {want} floats ({batch} × {slot.SampleElements}), got {output.Length}");
+        if (v.Quant is null) throw new InputShapeException($"output '{v.Name}' is {v.DType.Name()}, not quantised");
+        Boundary.Dequantize(Slot(_plan.OutputSlots[i], batch), v.Quant, v.DType, output);
+    }
+
+    private int BatchOf(int input, int length)
+    {
+        var slot = _plan.Slots[_plan.InputSlots[input]];
+        int per = slot.SampleElements;
+        if (per == 0 || length % per != 0 || length == 0)
+            throw new InputShapeException(
+                $"input '{slot.Name}' takes samples of shape [{string.Join(",", slot.SampleShape)}] ({per} values each); got {length} values");
+        int batch = length / per;
+        if (batch > MaxBatch)
+            throw new InputShapeException($"input '{slot.Name}': batch {batch} exceeds this session's MaxBatch {MaxBatch}");
+        return batch;
+    }
+
+    private int InputIndex(string name)
+    {
+        int i = Array.FindIndex(_plan.Inputs, v => v.Name == name);
+        return i >= 0 ? i : throw new InputShapeException($"the model has no input '{name}'");
+    }
+
+    private Span<byte> Slot(int slot, int batch) => _arena.AsSpan((int)_offsets[slot], (int)_plan.Slots[slot].Bytes(batch));
+
+    private void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) throw new ConcurrentSessionUseException();
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
+}

@@ -1,0 +1,106 @@
+using EdgeNorm.Runtime.Execution;
+using EdgeNorm.Runtime.Kernels.Reference;
+using EdgeNorm.Runtime.Numerics;
+
+namespace EdgeNorm.Runtime.Ops;
+
+/// <summary>
+/// QAttention on a packed int8 qkv [B, S, 3·H·Dh] (one scale for q, k, v): per head, int32 scores q·kᵀ →
+/// requant to int32 logits (attribute logit_multiplier, folds scale and s_qkv²) → I-BERT i-exp (attribute exp =
+/// [X0, Bq, Cq, m, k], n = 30) → 4-bit log2-family codes (softmax "lis" | "logsqrt2") → attention × V by shifts →
+/// optional renormalisation (renormalize 0/1) → int8 output [B, S, H·Dh] (out_multiplier; log√2 also
+/// out_multiplier_odd = out·√2).
+/// </summary>
+internal sealed class AttentionOp : IntegerOp
+{
+    private readonly int _heads, _dh, _s;
+    private readonly bool _lis, _renormalize;
+    private readonly DyadicMultiplier _logit, _out, _outOdd;
+    private readonly IBertExpParameters _exp;
+
+    public AttentionOp(Constants c, int tokens, int width)
+    {
+        _heads = checked((int)c.Int("num_heads"));
+        if (_heads <= 0 || width % (3 * _heads) != 0)
+            throw new UnsupportedModelException($"node '{c.Node.Name}': qkv width {width} is not 3·{_heads}·Dh");
+        _dh = width / (3 * _heads);
+        _s = tokens;
+        _lis = c.String("softmax") switch
+        {
+            "lis" => true,
+            "logsqrt2" => false,
+            var s => throw new UnsupportedModelException($"node '{c.Node.Name}': softmax '{s}' is not supported (lis, logsqrt2)"),
+        };
+        _renormalize = c.Int("renormalize") != 0;
+        _logit = c.Multiplier("logit_multiplier");
+        _out = c.Multiplier("out_multiplier");
+        _outOdd = _lis ? _out : c.Multiplier("out_multiplier_odd");
+        var e = c.Ints("exp");
+        if (e.Count != 5) throw new UnsupportedModelException($"node '{c.Node.Name}': exp must be [X0, Bq, Cq, m, k]");
+        try
+        {
+            _exp = new IBertExpParameters(checked((int)e[0]), checked((int)e[1]), checked((int)e[2]), new DyadicMultiplier(checked((int)e[3]), checked((int)e[4])));
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new UnsupportedModelException($"node '{c.Node.Name}': invalid exp parameters: {ex.Message}");
+        }
+    }
+
+    // logits, e (int32 × S each), acc, odd (int32 × Dh each), V (S·Dh bytes), codes (S bytes)
+    public override long ScratchBytes(int batch) => 4L * (2 * _s + 2 * _dh) + _s * _dh + _s + 64;
+
+    public override void Execute(in OpContext ctx)
+    {
+        var qkv = ctx.Value<sbyte>(Inputs[0]);
+        var y = ctx.Value<sbyte>(Outputs[0]);
+        int s = _s, dh = _dh, width = 3 * _heads * dh, hd = _heads * dh;
+        int o = 0;
+        var logits = ctx.Scratch<int>(o, s); o += 4 * s;
+        var e = ctx.Scratch<int>(o, s); o += 4 * s;
+        var acc = ctx.Scratch<int>(o, dh); o += 4 * dh;
+        var odd = ctx.Scratch<int>(o, dh); o += 4 * dh;
+        var v = ctx.Scratch<sbyte>(o, s * dh); o += s * dh;
+        var codes = ctx.Scratch<byte>(o, s);
+        for (int b = 0; b < ctx.Batch; b++)
+        {
+            var x = qkv.Slice(b * s * width, s * width);
+            for (int h = 0; h < _heads; h++)
+            {
+                for (int j = 0; j < s; j++) x.Slice(j * width + 2 * hd + h * dh, dh).CopyTo(v.Slice(j * dh, dh));
+                for (int i = 0; i < s; i++)
+                {
+                    var q = x.Slice(i * width + h * dh, dh);
+                    for (int j = 0; j < s; j++)
+                    {
+                        var k = x.Slice(j * width + hd + h * dh, dh);
+                        int dot = 0;
+                        for (int d = 0; d < dh; d++) dot += q[d] * k[d];
+                        logits[j] = Requantizer.ToInt32(dot, _logit);
+                    }
+                    SoftmaxReference.IBertExpRow(logits, default, _exp, e);
+                    var dst = y.Slice((b * s + i) * hd + h * dh, dh);
+                    if (_lis)
+                    {
+                        SoftmaxReference.LisCodes(e, codes);
+                        AttentionReference.LisWeightedSum(codes, v, acc);
+                        if (_renormalize) AttentionReference.Renormalize(acc, Log2Codes.DequantizedSumLis(codes));
+                        for (int d = 0; d < dh; d++) dst[d] = Requantizer.ToInt8(acc[d], _out);
+                    }
+                    else
+                    {
+                        SoftmaxReference.LogSqrt2Codes(e, codes);
+                        AttentionReference.LogSqrt2WeightedSums(codes, v, acc, odd);
+                        if (_renormalize)
+                        {
+                            int sum = Log2Codes.DequantizedSumLogSqrt2(codes);
+                            AttentionReference.Renormalize(acc, sum);
+                            AttentionReference.Renormalize(odd, sum);
+                        }
+                        for (int d = 0; d < dh; d++) dst[d] = Saturate.ToInt8(Requantizer.AddScaled(acc[d], _out, odd[d], _outOdd));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using EdgeNorm.Model.Ir;
+using EdgeNorm.Runtime.Execution;
+using EdgeNorm.Runtime.Kernels.Reference;
+using EdgeNorm.Runtime.Numerics;
+
+namespace EdgeNorm.Runtime.Ops;
+
+/// <summary>
+/// QNorm: integer LayerNorm (kind "layernorm", exact isqrt) or L1Norm (kind "l1norm", one division per row) of
+/// an int16 row (docs/numerics.md §8), then γ, β as a per-channel requant with a sign (γ_c &lt; 0) to int8.
+/// Inputs: x, multipliers, shifts, signs (int32 −1/0/1), offsets (int32, round(β_c/s_out)).
+/// </summary>
+internal sealed class NormOp : IntegerOp
+{
+    private readonly bool _layerNorm;
+    private readonly int _overflowShift;
+    private readonly DyadicMultiplier[] _m;
+    private readonly int[] _sign, _offset;
+    private readonly int _c;
+
+    public NormOp(Constants c, int channels)
+    {
+        _c = channels;
+        string kind = c.String("kind");
+        _layerNorm = kind switch
+        {
+            "layernorm" => true,
+            "l1norm" => false,
+            _ => throw new UnsupportedModelException($"node '{c.Node.Name}': unknown QNorm kind '{kind}'"),
+        };
+        _overflowShift = _layerNorm ? checked((int)c.Int("overflow_shift")) : 0;
+        _m = c.Multipliers(1, 2, channels);
+        _sign = c.Array<int>(3, DataType.Int32, channels);
+        _offset = c.Array<int>(4, DataType.Int32, channels);
+    }
+
+    public override long ScratchBytes(int batch) => 4L * _c;
+
+    public override void Execute(in OpContext ctx)
+    {
+        var x = ctx.Value<short>(Inputs[0]);
+        var y = ctx.Value<sbyte>(Outputs[0]);
+        var t = ctx.Scratch<int>(0, _c);
+        for (int r = 0; r < x.Length; r += _c)
+        {
+            var row = x.Slice(r, _c);
+            if (_layerNorm) NormalizationReference.LayerNormRow(row, t, _overflowShift);
+            else NormalizationReference.L1NormRow(row, t);
+            for (int i = 0; i < _c; i++) t[i] *= _sign[i];
+            RequantizeReference.PerChannel(t, y.Slice(r, _c), _m, _offset);
+        }
+    }
+}
+
+/// <summary>
+/// QChannelAffine: y_c = sat8(Scale(sign_c·x_c; m_c) + offset_c) on int16 channels-last input — a folded RepBN /
+/// PRepBN (a_c·x + b_c) as a per-channel requant. Inputs: x, multipliers, shifts, signs, offsets.
+/// </summary>
+internal sealed class ChannelAffineOp : IntegerOp
+{
+    private readonly DyadicMultiplier[] _m;
+    private readonly int[] _sign, _offset;
+    private readonly int _c;
+
+    public ChannelAffineOp(Constants c, int channels)
+    {
+        _c = channels;
+        _m = c.Multipliers(1, 2, channels);
+        _sign = c.Array<int>(3, DataType.Int32, channels);
+        _offset = c.Array<int>(4, DataType.Int32, channels);
+    }
+
+    public override void Execute(in OpContext ctx)
+    {
+        var x = ctx.Value<short>(Inputs[0]);
+        var y = ctx.Value<sbyte>(Outputs[0]);
+        for (int r = 0; r < x.Length; r += _c)
+            for (int i = 0; i < _c; i++)
+                y[r + i] = Requantizer.ToInt8(x[r + i] * _sign[i], _m[i], _offset[i]);
+    }
+}
