@@ -61,7 +61,7 @@ public sealed class EvalTests : IDisposable
         { "unnamed-for-multi-input", "name each one as NAME=X.npy" },
         { "label-count", "labels for" },
         { "wrong-dtype", "takes float32" },
-        { "wrong-shape", "input" },
+        { "wrong-shape", "has shape [2,1,4,4], expected [N,1,8,8]" },
         { "missing-file", "no such file" },
         { "sample-mismatch", "disagree on the number of samples" },
     };
