@@ -13,8 +13,28 @@ rc=${PIPESTATUS[0]}
 sum() { grep -E "^\s+$1: [0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
 total=$(sum total); failed=$(sum failed); passed=$(sum succeeded); skipped=$(sum skipped)
 rm -f "$log"
+
+# ---- arm64: NativeAOT cross-build + qemu (scripts/arm64/check.sh, docs/arm64.md) -------------------------
+# Runs after the x64 tests whatever their result. Its counts (checks + the xunit suites run under qemu) are
+# added into the summary line below; its own line "arm64 (qemu): ..." comes first. EDGENORM_ARM64=0 skips
+# it on a developer machine (~4-6 min on 2 cores); CI always runs it.
+arm64_rc=0
+if [ "${EDGENORM_ARM64:-1}" = "0" ] && [ "${CI:-}" != "true" ]; then
+  echo "arm64 (qemu): skipped (EDGENORM_ARM64=0)"
+else
+  arm64_summary="${ARM64_OUT:-out/arm64-check}/summary.env"
+  rm -f "$arm64_summary"
+  bash scripts/arm64/check.sh
+  arm64_rc=$?
+  ARM64_PASSED=0; ARM64_FAILED=0; ARM64_SKIPPED=0
+  [ -f "$arm64_summary" ] && . "$arm64_summary"
+  [ "$arm64_rc" -ne 0 ] && [ "$ARM64_FAILED" -eq 0 ] && ARM64_FAILED=1   # died before counting
+  passed=$((passed + ARM64_PASSED)); failed=$((failed + ARM64_FAILED)); skipped=$((skipped + ARM64_SKIPPED))
+fi
+# ---- end arm64 --------------------------------------------------------------------------------------------
+
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
-if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$total" -eq 0 ]; then
-  echo "tests: FAILED (dotnet test exit code $rc)" >&2
+if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$total" -eq 0 ] || [ "$arm64_rc" -ne 0 ]; then
+  echo "tests: FAILED (dotnet test exit code $rc, arm64 check exit code $arm64_rc)" >&2
   exit 1
 fi

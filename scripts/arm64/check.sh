@@ -4,12 +4,13 @@
 # (-cpu max) and one that has not (-cpu cortex-a72, a Raspberry Pi 4). scripts/test.sh runs it after the
 # x64 tests; it also runs alone:
 #
-#   bash scripts/arm64/check.sh           (needs the packages of scripts/setup.sh; ~4 min on 2 cores)
+#   bash scripts/arm64/check.sh           (needs the packages of scripts/setup.sh; 4-6 min on 2 cores)
 #
-# Steps: 1 arm64 OpenSSL for the guest; 2 publish edgenorm (profiles linux-x64, linux-arm64,
-# linux-arm64-dotprod); 3 a model file from the x64 side (make-model/); 4 `info --json` under each CPU;
-# 5 `inspect`/`verify` on arm64 vs x64: same stdout, stderr and exit code (good, corrupted, truncated
-# model); 6 publish the test projects self-contained for linux-arm64; 7 run them under qemu.
+# Steps: arm64 OpenSSL for the guest (guest-libs.sh); publish edgenorm (profiles linux-x64, linux-arm64,
+# linux-arm64-dotprod); model files from the x64 side (make-model/ and `edgenorm calibrate` on the ViT
+# fixture); `info --json` under each CPU; inspect / verify / run / eval on arm64 vs x64: same exit code,
+# stdout, stderr and written files, byte for byte; publish the test projects self-contained for
+# linux-arm64; run them under qemu.
 # Everything goes to out/arm64-check/ (ARM64_OUT overrides; its builds use their own --artifacts-path,
 # so the developer's bin/ and obj/ are not touched). The last line is
 #   arm64 (qemu): N passed, N failed, N skipped
@@ -21,6 +22,7 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 out="${ARM64_OUT:-$root/out/arm64-check}"
+mkdir -p "$out" && out="$(cd "$out" && pwd)"     # absolute: the steps below cd around
 art="$out/artifacts"
 logs="$out/logs"
 qemu="$root/scripts/arm64/qemu.sh"
@@ -42,7 +44,7 @@ KNOWN_ISSUES=(info-features)
 
 passed=0; failed=0; skipped=0
 declare -a timings=()
-rm -rf "$logs" "$out/results" "$out/model"
+rm -rf "$logs" "$out/results" "$out/model" "$out/compare"
 mkdir -p "$logs" "$out/results"
 
 ok()   { passed=$((passed + 1)); echo "  PASS  $*"; }
@@ -67,7 +69,7 @@ t0=$(date +%s)
 # run_logged LOG CMD...: runs quietly; on failure shows the log's tail.
 run_logged() {
   local log="$1"; shift
-  if "$@" >"$log" 2>&1; then return 0; fi
+  "$@" >"$log" 2>&1 && return 0
   local rc=$?
   echo "  ($* -> exit $rc; last lines of $log:)"
   grep -E 'error|Error|ERROR' "$log" | head -10 | sed 's/^/    /'
@@ -124,14 +126,23 @@ for prof in linux-x64 linux-arm64 linux-arm64-dotprod; do
 done
 
 # ---------------------------------------------------------------------------------------------------
-step "model files from the x64 side (scripts/arm64/make-model)"
-model_ok=0
+step "model files from the x64 side (make-model; edgenorm calibrate)"
+fx="$root/tests/fixtures"
+synthetic_ok=0; calibrated_ok=0
 if run_logged "$logs/make-model.log" dotnet run --project scripts/arm64/make-model -c Release \
      --artifacts-path "$art" -- "$out/model"; then
-  model_ok=1
+  synthetic_ok=1
   ok "$(tail -1 "$logs/make-model.log")"
 else
   bad "make-model failed"
+fi
+# An executable integer model, calibrated on the workstation side (x64) as a user would.
+if [ -n "${BIN[linux-x64]:-}" ] && run_logged "$logs/calibrate.log" "${BIN[linux-x64]}" calibrate \
+     "$fx/vit_prepbn.onnx" -o "$out/model/vit_prepbn.edgn" --data "$fx/digits_calib_x.npy"; then
+  calibrated_ok=1
+  ok "x64 edgenorm calibrate vit_prepbn.onnx: $(tail -1 "$logs/calibrate.log")"
+else
+  bad "x64 edgenorm calibrate tests/fixtures/vit_prepbn.onnx failed (log: ${logs#"$root"/}/calibrate.log)"
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -154,7 +165,7 @@ if [ -n "${BIN[linux-arm64]:-}" ]; then
       if [ $want_dp -eq 0 ]; then has "$feats" asimddp && res=0; else has "$feats" asimddp || res=0; fi
     fi
     src=$(grep -o '"features_source":"[^"]*"' <<<"$j")
-    expect info-features $res "-cpu $cpu: features report asimd and $([ $want_dp -eq 0 ] && echo has || echo lacks) asimddp ($src, $(wc -w <<<"${feats//,/ }") entries, e.g. ${feats:0:60}...)"
+    expect info-features $res "-cpu $cpu: features list asimd$([ $want_dp -eq 0 ] && echo ' and asimddp' || echo ', no asimddp') ($src, $(wc -w <<<"${feats//,/ }") entries, e.g. ${feats:0:60}...)"
   done
   # The dotprod profile requires armv8.2-a + dotprod: it must run under max and refuse cortex-a72.
   if [ -n "${BIN[linux-arm64-dotprod]:-}" ]; then
@@ -163,41 +174,59 @@ if [ -n "${BIN[linux-arm64]:-}" ]; then
     expect dotprod-max $res "linux-arm64-dotprod under -cpu max: exit $rc, $(json_list "$j" binary_paths)"
     e=$("$qemu" --cpu cortex-a72 --timeout 60 "${BIN[linux-arm64-dotprod]}" info --json 2>&1 >/dev/null); rc=$?
     res=1; [ $rc -ne 0 ] && grep -q 'required instruction sets are not supported' <<<"$e" && res=0
-    expect dotprod-a72 $res "linux-arm64-dotprod under -cpu cortex-a72 refuses to start: exit $rc, \"$(head -1 <<<"$e")\""
+    msg=$(grep -m1 -v '^\s*$' <<<"$e")
+    expect dotprod-a72 $res "linux-arm64-dotprod under -cpu cortex-a72 refuses to start: exit $rc, \"$msg\""
   fi
 else
   bad "info: no linux-arm64 binary"
 fi
 
 # ---------------------------------------------------------------------------------------------------
-step "inspect / verify: arm64 (qemu) vs x64, byte for byte"
-if [ -n "${BIN[linux-arm64]:-}" ] && [ -n "${BIN[linux-x64]:-}" ] && [ $model_ok -eq 1 ]; then
-  cmp_dir="$out/results/compare"; mkdir -p "$cmp_dir"
-  # command | exit code x64 must give (and arm64 must match)
-  cases=("inspect model.edgn --json|0" "inspect model.edgn|0" "verify model.edgn|0" "verify corrupt.edgn|1" "verify truncated.edgn|2")
-  for cpu in max cortex-a72; do
-    for c in "${cases[@]}"; do
-      cmd="${c%|*}"; want="${c##*|}"; tag="${cmd// /_}"
-      # Same relative paths on both sides: verify prints the path it was given.
-      (cd "$out/model" && "${BIN[linux-x64]}" $cmd >"$cmp_dir/$tag.x64.out" 2>"$cmp_dir/$tag.x64.err"); xr=$?
-      (cd "$out/model" && "$qemu" --cpu "$cpu" --timeout 60 "${BIN[linux-arm64]}" $cmd \
-         >"$cmp_dir/$tag.$cpu.out" 2>"$cmp_dir/$tag.$cpu.err"); ar=$?
+step "inspect / verify / run / eval: arm64 (qemu) vs x64, byte for byte"
+# Each case runs in its own empty folder per side, with the same relative model paths (the CLI prints the
+# paths it was given): exit code, stdout, stderr and every file written (run --output) must be identical.
+# "command|exit code expected|text stderr must contain (optional)"; m/ is the folder of the model files.
+cases=()
+if [ $synthetic_ok -eq 1 ]; then
+  cases+=("inspect m/model.edgn --json|0" "inspect m/model.edgn|0" "verify m/model.edgn|0"
+          "verify m/corrupt.edgn|1|checksum mismatch: tensor fc2.b" "verify m/truncated.edgn|2|file is truncated")
+fi
+if [ $calibrated_ok -eq 1 ]; then
+  cases+=("inspect m/vit_prepbn.edgn --json|0"
+          "verify m/vit_prepbn.edgn|0"                                                 # golden set, integer executor
+          "run m/vit_prepbn.edgn --input $fx/digits_test_x.npy --output logits.npy|0"  # 3,573 rows of logits
+          "eval m/vit_prepbn.edgn --data $fx/digits_test_x.npy --labels $fx/digits_test_y.npy --json|0")
+fi
+if [ -n "${BIN[linux-arm64]:-}" ] && [ -n "${BIN[linux-x64]:-}" ] && [ ${#cases[@]} -gt 0 ]; then
+  work="$out/compare"; rm -rf "$work"
+  i=0
+  for c in "${cases[@]}"; do
+    i=$((i + 1)); IFS='|' read -r cmd want expect_err <<<"$c"; show="${cmd//$fx\//}"; show="${show//m\//}"
+    mkdir -p "$work/x64/$i"
+    (cd "$work/x64/$i" && ln -s "$out/model" m && "${BIN[linux-x64]}" $cmd >"$work/x64/$i.out" 2>"$work/x64/$i.err"); xr=$?
+    for cpu in max cortex-a72; do
+      mkdir -p "$work/$cpu/$i"
+      (cd "$work/$cpu/$i" && ln -s "$out/model" m && "$qemu" --cpu "$cpu" --timeout 300 "${BIN[linux-arm64]}" $cmd \
+         >"$work/$cpu/$i.out" 2>"$work/$cpu/$i.err"); ar=$?
       why=()
       [ "$xr" -eq "$want" ] || why+=("x64 exit $xr, expected $want")
       [ "$ar" -eq "$xr" ] || why+=("arm64 exit $ar != x64 exit $xr")
-      cmp -s "$cmp_dir/$tag.x64.out" "$cmp_dir/$tag.$cpu.out" || why+=("stdout differs")
-      cmp -s "$cmp_dir/$tag.x64.err" "$cmp_dir/$tag.$cpu.err" || why+=("stderr differs")
-      [ "$want" -eq 0 ] && [ ! -s "$cmp_dir/$tag.x64.out" ] && why+=("empty stdout")
+      cmp -s "$work/x64/$i.out" "$work/$cpu/$i.out" || why+=("stdout differs")
+      cmp -s "$work/x64/$i.err" "$work/$cpu/$i.err" || why+=("stderr differs")
+      diff -rq --no-dereference "$work/x64/$i" "$work/$cpu/$i" >/dev/null || why+=("written files differ")
+      [ "$want" -eq 0 ] && [ ! -s "$work/x64/$i.out" ] && why+=("empty stdout")
+      [ -n "$expect_err" ] && ! grep -qF "$expect_err" "$work/x64/$i.err" && why+=("x64 stderr lacks '$expect_err'")
+      files=$(cd "$work/$cpu/$i" && find . -type f -printf ', %f %s B' 2>/dev/null)   # (m is a link, not listed)
       if [ ${#why[@]} -eq 0 ]; then
-        ok "-cpu $cpu: edgenorm $cmd: exit $ar, $(wc -c <"$cmp_dir/$tag.$cpu.out") B stdout + $(wc -c <"$cmp_dir/$tag.$cpu.err") B stderr identical"
+        ok "-cpu $cpu: edgenorm $show: exit $ar; $(wc -c <"$work/$cpu/$i.out") B stdout, $(wc -c <"$work/$cpu/$i.err") B stderr$files identical"
       else
-        bad "-cpu $cpu: edgenorm $cmd: $(IFS=';'; echo "${why[*]}") (files in ${cmp_dir#"$root"/})"
-        diff <(cat "$cmp_dir/$tag.x64.out" "$cmp_dir/$tag.x64.err") <(cat "$cmp_dir/$tag.$cpu.out" "$cmp_dir/$tag.$cpu.err") | head -8 | sed 's/^/    /'
+        bad "-cpu $cpu: edgenorm $show: $(printf '%s; ' "${why[@]}")(outputs in ${work#"$root"/}/{x64,$cpu}/$i*)"
+        diff <(cat "$work/x64/$i.out" "$work/x64/$i.err") <(cat "$work/$cpu/$i.out" "$work/$cpu/$i.err") | head -8 | sed 's/^/    /'
       fi
     done
   done
 else
-  bad "inspect/verify comparison not run (a publish or make-model failed)"
+  bad "x64 vs arm64 comparison not run (a publish, make-model or calibrate failed)"
 fi
 
 # ---------------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ public static class CliApp
         CalibrateVerb.Create(o, e),
         RunVerb.Create(o, e),
         EvalVerb.Create(o, e),
-        PendingVerbs.Bench(e),
+        BenchVerb.Create(o, e),
         InspectVerb.Create(o, e),
         VerifyVerb.Create(o, e),
         InfoVerb.Create(o),

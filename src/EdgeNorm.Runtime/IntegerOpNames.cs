@@ -10,9 +10,9 @@ public static class IntegerOpNames
     public const string Linear = "QLinear";
     /// <summary>int8 [B, C, H, W] → non-overlapping patches → <see cref="Linear"/>; output [B, P, D]. Attribute kernel_shape.</summary>
     public const string PatchEmbed = "QPatchEmbed";
-    /// <summary>Packed int8 qkv → i-exp softmax with log2-family codes → attention × V by shifts → int8.</summary>
+    /// <summary>Packed int8 qkv (or separate q, k, v; optional int64 0/1 key mask [B, S]) → i-exp softmax with log2-family codes → attention × V by shifts → int8.</summary>
     public const string Attention = "QAttention";
-    /// <summary>Integer LayerNorm or L1Norm of an int16 row, then per-channel requant (γ, β) to int8. Attribute kind.</summary>
+    /// <summary>Integer LayerNorm or L1Norm of an int16 row, then per-channel requant (γ, β) to int8 or int16. Attribute kind.</summary>
     public const string Norm = "QNorm";
     /// <summary>Per-channel affine a_c·x + b_c of an int16 tensor into int8 (folded RepBN/PRepBN).</summary>
     public const string ChannelAffine = "QChannelAffine";
@@ -24,6 +24,10 @@ public static class IntegerOpNames
     public const string AddConstant = "QAddConst";
     /// <summary>Prepends a stored token row to every sample: [B, S, D] → [B, S+1, D] (the cls token).</summary>
     public const string PrependToken = "QPrependToken";
+    /// <summary>int16 → int8 per-tensor requant (a residual-stream value read by a matmul). Attribute multiplier.</summary>
+    public const string Requant = "QRequant";
+    /// <summary>int64 token ids [B, S] → rows of a stored int16 table [V, D] → int16 [B, S, D].</summary>
+    public const string Embedding = "QEmbedding";
     /// <summary>Selects one token: [B, S, D] → [B, D] (x[:, i]).</summary>
     public const string SelectToken = "QSelectToken";
 }

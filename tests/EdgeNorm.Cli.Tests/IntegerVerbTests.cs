@@ -47,6 +47,15 @@ public sealed class IntegerVerbTests : IDisposable
         var bad = CliRunner.Run("run", model, "--input", TestPaths.Fixture("digits_test_y.npy"));
         Assert.True(bad.ExitCode == 2, bad.ToString());
 
+        var b = CliRunner.Run("bench", model, "--iterations", "20", "--warmup", "2", "--json");
+        Assert.True(b.ExitCode == 0, b.ToString());
+        using (var bench = System.Text.Json.JsonDocument.Parse(b.Out))
+        {
+            foreach (var field in new[] { "p50_ms", "p90_ms", "p99_ms", "inferences_per_s", "peak_rss_bytes", "model_bytes", "threads", "isa" })
+                Assert.True(bench.RootElement.TryGetProperty(field, out _), field);
+            Assert.Equal(new FileInfo(model).Length, bench.RootElement.GetProperty("model_bytes").GetInt64());
+        }
+
         var e = CliRunner.Run("eval", model, "--data", TestPaths.Fixture("digits_test_x.npy"), "--labels", TestPaths.Fixture("digits_test_y.npy"), "--json");
         Assert.True(e.ExitCode == 0, e.ToString());
         using var doc = System.Text.Json.JsonDocument.Parse(e.Out);

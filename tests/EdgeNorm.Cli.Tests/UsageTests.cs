@@ -20,7 +20,6 @@ public class UsageTests
     [Theory]
     [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--zeroq")]
     [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--metaaug")]
-    [InlineData("bench", "m.edgn", "--iterations", "10")]
     [InlineData("export-qdq", "m.edgn", "-o", "m.qdq.onnx")]
     [InlineData("bundle", "m.edgn", "--rid", "linux-arm64", "-o", "b.tar.gz")]
     [InlineData("embed", "m.edgn", "--format", "c", "-o", "m.c")]

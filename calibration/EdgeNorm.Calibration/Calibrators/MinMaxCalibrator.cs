@@ -13,7 +13,7 @@ public readonly record struct Range(float Min, float Max)
 /// The minmax calibrator: observes every float tensor the executor produces (its observer callback) and keeps a
 /// running min/max per tensor name.
 /// </summary>
-public sealed class MinMaxCalibrator
+public sealed class MinMaxCalibrator : IRangeSource
 {
     private readonly Dictionary<string, Range> _ranges = new(StringComparer.Ordinal);
 

@@ -22,12 +22,13 @@ public static class Quantizer
     /// <summary>Calibrates and quantises; returns the builder (call WriteFile) with golden vectors and metadata set.</summary>
     public static EdgnBuilder Quantize(Graph graph, IReadOnlyDictionary<string, Tensor> calibration, QuantizerOptions options)
     {
-        if (options.Method != "minmax")
-            throw new QuantizationException($"--method {options.Method} is not available yet (minmax)");
+        if (options.Method is not ("minmax" or "percentile"))
+            throw new QuantizationException($"--method {options.Method} is not available yet (minmax, percentile)");
         string softmax = options.SoftmaxVariant;
         var executor = new FloatExecutor(graph);
         var data = Subset(calibration, options.Samples, options.Seed, out int samples);
         var calibrator = new MinMaxCalibrator();
+        double? percentileUsed = null;
         foreach (var (name, t) in data) calibrator.Observe(name, t);
         for (int start = 0; start < samples; start += options.BatchSize)
         {
@@ -36,10 +37,26 @@ public static class Quantizer
             executor.Run(batch, null, (_, name, t) => calibrator.Observe(name, t));
         }
 
-        var q = new GraphQuantizer(graph, calibrator, softmax, options.Renormalize);
+        IRangeSource ranges = calibrator;
+        if (options.Method == "percentile")
+        {
+            var percentile = new PercentileCalibrator(calibrator, options.Percentile);
+            foreach (var (name, t) in data) percentile.Observe(name, t);
+            for (int start = 0; start < samples; start += options.BatchSize)
+            {
+                int count = Math.Min(options.BatchSize, samples - start);
+                var batch = data.ToDictionary(kv => kv.Key, kv => Rows(kv.Value, start, count));
+                executor.Run(batch, null, (_, name, t) => percentile.Observe(name, t));
+            }
+            ranges = percentile;
+            percentileUsed = options.Percentile;
+        }
+        var q = new GraphQuantizer(graph, ranges, softmax, options.Renormalize);
         var builder = q.Build();
         builder.SetMetadata("edgenorm.version", typeof(Quantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         builder.SetMetadata("calibration.method", options.Method);
+        if (percentileUsed is double pq)
+            builder.SetMetadata("calibration.percentile", pq.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         builder.SetMetadata("calibration.seed", options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.SetMetadata("calibration.samples", samples.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.SetMetadata("quant.softmax", softmax);
@@ -47,12 +64,12 @@ public static class Quantizer
         builder.SetMetadata("quant.gelu", "lut");
         builder.SetMetadata("quant.prepbn_fold", "requant");
         foreach (var (k, v) in options.Metadata) builder.SetMetadata(k, v);
-        AddGolden(builder, graph, data, Math.Min(options.GoldenSamples, samples));
+        AddGolden(builder, data, Math.Min(options.GoldenSamples, samples));
         return builder;
     }
 
     /// <summary>Runs the integer model on the first calibration samples and stores inputs and outputs as golden set "calib".</summary>
-    private static void AddGolden(EdgnBuilder builder, Graph graph, Dictionary<string, Tensor> data, int n)
+    private static void AddGolden(EdgnBuilder builder, Dictionary<string, Tensor> data, int n)
     {
         if (n <= 0) return;
         var model = EdgeNormModel.Load(builder.ToArray());
@@ -86,7 +103,6 @@ public static class Quantizer
             outs.Add(new(output.Name, name));
         }
         builder.AddGoldenSet("calib", ins, outs);
-        _ = graph;
     }
 
     private static Dictionary<string, Tensor> Subset(IReadOnlyDictionary<string, Tensor> data, int? wanted, int seed, out int samples)
@@ -134,7 +150,7 @@ public static class Quantizer
     }
 
     /// <summary>The per-graph work: scale assignment and node emission.</summary>
-    private sealed class GraphQuantizer(Graph graph, MinMaxCalibrator ranges, string softmax, bool renormalize)
+    private sealed class GraphQuantizer(Graph graph, IRangeSource ranges, string softmax, bool renormalize)
     {
         private sealed record QValue(string Name, DataType DType, float Scale, long[] Shape);
 
@@ -151,10 +167,17 @@ public static class Quantizer
                 foreach (var i in n.Inputs)
                     if (i.Length > 0) (_consumers.TryGetValue(i, out var l) ? l : _consumers[i] = []).Add(n);
 
+            FindMaskChains(order);
             foreach (var input in graph.Inputs)
             {
+                if (input.DataType == DataType.Int64)
+                {
+                    var ids = Define(input.Name, DataType.Int64, 1f, Shape(input.Name));
+                    _b.AddInput(ids.Name, ids.DType, ids.Shape);
+                    continue;
+                }
                 if (input.DataType != DataType.Float32)
-                    throw new QuantizationException($"input '{input.Name}': integer graph inputs ({input.DataType.Name()}) are not supported by the quantiser yet");
+                    throw new QuantizationException($"input '{input.Name}': {input.DataType.Name()} graph inputs are not supported by the quantiser yet");
                 var users = _consumers.TryGetValue(input.Name, out var l) ? l : [];
                 var dtype = users.All(u => u.IsFused && u.OpType is "Linear" or "PatchEmbed" or "Attention" or "Gelu") ? DataType.Int8 : DataType.Int16;
                 var v = Define(input.Name, dtype, ScaleOf(input.Name, dtype), Shape(input.Name));
@@ -173,6 +196,7 @@ public static class Quantizer
         {
             string op = n.IsFused ? n.OpType : "onnx." + n.OpType;
             string y = n.Outputs[0];
+            if (_maskChain.Contains(n)) return; // (1 − mask)·(−10000): the integer attention reads the 0/1 mask itself
             if (!n.IsFused && n.Outputs.All(o => graph.ValueInfos.TryGetValue(o, out var vi) && vi.DataType != DataType.Float32))
                 return; // shape arithmetic (Shape/Gather/Unsqueeze/Concat/Reshape/Where on int64): only feeds Expand's shape
             switch (op)
@@ -188,6 +212,8 @@ public static class Quantizer
                 case "onnx.Expand" when Const(n.Inputs[0]) is { } c: _expanded[y] = c; break;
                 case "onnx.Concat": Concat(n); break;
                 case "onnx.Gather" when _q.ContainsKey(n.Inputs[0]): Select(n); break;
+                case "Embedding": Embedding(n); break;
+                case "onnx.Tanh": Table(n, Math.Tanh); break;
                 default:
                     throw new QuantizationException($"node '{n.Name}' ({n}): the quantiser does not support this op yet");
             }
@@ -238,15 +264,20 @@ public static class Quantizer
 
         private void Attention(Node n)
         {
-            if (n.GetInt("packed_qkv", 0) != 1 || (n.Inputs.Count > 3 && n.Inputs[3].Length > 0))
-                throw new QuantizationException($"node '{n.Name}': only packed-qkv attention without a mask is quantised yet");
+            bool packed = n.GetInt("packed_qkv", 0) == 1;
             var x = In(n, 0, DataType.Int8);
+            var k = packed ? x : In(n, 1, DataType.Int8);
+            var v = packed ? x : In(n, 2, DataType.Int8);
+            string[] inputs = packed ? [x.Name, "", ""] : [x.Name, k.Name, v.Name];
+            if (n.Inputs.Count > 3 && n.Inputs[3].Length > 0)
+                inputs = [.. inputs, _maskRoot.TryGetValue(n, out var root) ? root
+                    : throw new QuantizationException($"node '{n.Name}': the mask is not (1 − m)·c of an int64 0/1 graph input")];
             var y = Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
             double scale = n.GetFloat("scale", 1f);
             double logitScale = Math.ScaleB(1.0, -LogitFractionBits);
-            var logit = Dyadic((double)x.Scale * x.Scale * scale / logitScale, n);
+            var logit = Dyadic((double)x.Scale * k.Scale * scale / logitScale, n);
             var exp = IntExpBuilder.IBert(logitScale, 30);
-            var outM = Dyadic(x.Scale * Math.ScaleB(1.0, -Log2Codes.SumFractionBits) / y.Scale, n);
+            var outM = Dyadic(v.Scale * Math.ScaleB(1.0, -Log2Codes.SumFractionBits) / y.Scale, n);
             var attrs = new List<KeyValuePair<string, EdgnAttribute>>
             {
                 new("num_heads", n.GetInt("num_heads", 1)),
@@ -261,14 +292,15 @@ public static class Quantizer
                 var odd = Dyadic(DyadicMultiplierBuilder.ToReal(outM) * Math.Sqrt(2), n);
                 attrs.Add(new("out_multiplier_odd", new long[] { odd.Multiplier, odd.Shift }));
             }
-            _b.AddNode(n.Name, IntegerOpNames.Attention, [x.Name], [y.Name], attrs);
+            _b.AddNode(n.Name, IntegerOpNames.Attention, inputs, [y.Name], attrs);
         }
 
-        private void Gelu(Node n)
+        private void Gelu(Node n) => Table(n, n.GetString("approximate") == "tanh" ? RealFunctions.GeluTanh : RealFunctions.Gelu);
+
+        private void Table(Node n, Func<double, double> f)
         {
             var x = In(n, 0, DataType.Int8);
             var y = Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
-            Func<double, double> f = n.GetString("approximate") == "tanh" ? RealFunctions.GeluTanh : RealFunctions.Gelu;
             var table = LookupTableBuilder.BuildInt8(f, x.Scale, 0, y.Scale, 0);
             string p = NodePrefix(n);
             _b.AddTensor<sbyte>(p + ".table", [256], table);
@@ -279,7 +311,8 @@ public static class Quantizer
         {
             var x = In(n, 0, DataType.Int16);
             int c = (int)x.Shape[^1];
-            var y = Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
+            var outType = NormOutputType(n.Outputs[0]);
+            var y = Define(n.Outputs[0], outType, ScaleOf(n.Outputs[0], outType), Shape(n.Outputs[0]));
             var gamma = PerChannel(n, 1, c, 1f);
             var beta = PerChannel(n, 2, c, 0f);
             // ŷ is 2^30·(q − μ)/S; the normalised value is ŷ·√C/2^30 (LayerNorm, S = σ_q) or ŷ·C/(k·2^30) (L1Norm, S = D).
@@ -401,17 +434,85 @@ public static class Quantizer
         {
             if (!_q.TryGetValue(n.Inputs[i], out var v))
                 throw new QuantizationException($"node '{n.Name}' ({n.OpType}): input '{n.Inputs[i]}' is not an integer value (unsupported producer)");
+            if (v.DType == DataType.Int16 && want == DataType.Int8) return AsInt8(v);
             if (v.DType != want)
                 throw new QuantizationException($"node '{n.Name}' ({n.OpType}): input '{v.Name}' is {v.DType.Name()}, the integer op takes {want.Name()}");
             return v;
         }
 
-        /// <summary>int8 when every consumer is a matmul-like op or GELU; int16 (residual stream) otherwise.</summary>
+        private readonly Dictionary<string, QValue> _int8Views = new(StringComparer.Ordinal);
+        private readonly HashSet<Node> _maskChain = [];
+        private readonly Dictionary<Node, string> _maskRoot = [];
+
+        /// <summary>An int8 copy of an int16 value (QRequant at its own minmax scale), for a matmul that reads the residual stream.</summary>
+        private QValue AsInt8(QValue v)
+        {
+            if (_int8Views.TryGetValue(v.Name, out var q)) return q;
+            string name = v.Name + ".int8";
+            var y = new QValue(name, DataType.Int8, ScaleOf(v.Name, DataType.Int8), v.Shape);
+            _b.AddValue(name, DataType.Int8, v.Shape, QuantParams.PerTensor(y.Scale));
+            var m = DyadicMultiplierBuilder.FromReal(v.Scale / (double)y.Scale);
+            _b.AddNode(name + "/requant", IntegerOpNames.Requant, [v.Name], [name], [new("multiplier", new long[] { m.Multiplier, m.Shift })]);
+            return _int8Views[v.Name] = y;
+        }
+
+        /// <summary>
+        /// BERT's additive mask: Attention's mask input traced back through Unsqueeze/Cast/Sub(1, ·)/Mul(·, c ≤ −1000) to
+        /// an int64 graph input; those nodes are not emitted, the integer attention reads the 0/1 input directly.
+        /// </summary>
+        private void FindMaskChains(List<Node> order)
+        {
+            var producer = new Dictionary<string, Node>(StringComparer.Ordinal);
+            foreach (var n in order) foreach (var o in n.Outputs) producer[o] = n;
+            foreach (var att in order.Where(n => n.IsFused && n.OpType == "Attention" && n.Inputs.Count > 3 && n.Inputs[3].Length > 0))
+            {
+                string name = att.Inputs[3];
+                var chain = new List<Node>();
+                bool sub = false, mul = false;
+                while (producer.TryGetValue(name, out var p) && !p.IsFused)
+                {
+                    var dyn = p.Inputs.Where(i => i.Length > 0 && Const(i) is null).ToList();
+                    if (dyn.Count != 1) break;
+                    if (p.OpType == "Sub") sub = Const(p.Inputs[0]) is { Length: 1 } one && one.F[0] == 1f && p.Inputs[1] == dyn[0];
+                    else if (p.OpType == "Mul") mul = p.Inputs.Select(Const).FirstOrDefault(t => t is not null) is { Length: 1 } c && c.F[0] <= -1000f;
+                    else if (p.OpType is not ("Unsqueeze" or "Cast" or "Reshape")) break;
+                    chain.Add(p);
+                    name = dyn[0];
+                }
+                if (!sub || !mul || !graph.Inputs.Any(i => i.Name == name && i.DataType == DataType.Int64)) continue;
+                _maskRoot[att] = name;
+                foreach (var p in chain)
+                    if (p.Outputs.All(o => _consumers.TryGetValue(o, out var users) && users.All(u => chain.Contains(u) || (u.IsFused && u.OpType == "Attention" && u.Inputs.Count > 3 && u.Inputs[3] == o))))
+                        _maskChain.Add(p);
+            }
+        }
+
+        private void Embedding(Node n)
+        {
+            var ids = In(n, 0, DataType.Int64);
+            var table = Const(n.Inputs[1]) ?? throw new QuantizationException($"node '{n.Name}': the embedding table must be constant");
+            string yName = n.Outputs[0];
+            var y = Define(yName, DataType.Int16, ScaleOf(yName, DataType.Int16), Shape(yName));
+            var q = table.F.Select(v => (short)Math.Clamp(Math.Round(v / (double)y.Scale), -32767, 32767)).ToArray();
+            string p = NodePrefix(n);
+            _b.AddTensor<short>(p + ".table", table.Shape.Select(d => (long)d).ToArray(), q, QuantParams.PerTensor(y.Scale));
+            _b.AddNode(n.Name, IntegerOpNames.Embedding, [ids.Name, p + ".table"], [y.Name]);
+        }
+
+        /// <summary>A normaliser writes int8 when only matmuls (or a token select feeding one) read it; int16 when the residual stream does (post-LN).</summary>
+        private DataType NormOutputType(string name)
+        {
+            var users = _consumers.TryGetValue(name, out var l) ? l : [];
+            return !_graphOutputs.Contains(name) && users.Count > 0 && users.All(u => u.IsFused ? u.OpType is "Linear" or "Attention" : u.OpType == "Gather")
+                ? DataType.Int8 : DataType.Int16;
+        }
+
+        /// <summary>int8 when every consumer is a matmul-like op, GELU or Tanh; int16 (residual stream) otherwise.</summary>
         private DataType ProducerType(string name)
         {
             if (_graphOutputs.Contains(name)) return DataType.Int16;
             var users = _consumers.TryGetValue(name, out var l) ? l : [];
-            bool int8 = users.Count > 0 && users.All(u => u.IsFused && u.OpType is "Linear" or "Attention" or "Gelu");
+            bool int8 = users.Count > 0 && users.All(u => u.IsFused ? u.OpType is "Linear" or "Attention" or "Gelu" : u.OpType == "Tanh");
             return int8 ? DataType.Int8 : DataType.Int16;
         }
 

@@ -3,8 +3,10 @@ namespace EdgeNorm.Calibration.Quantization;
 /// <summary>Options of <see cref="Quantizer"/>.</summary>
 public sealed record QuantizerOptions
 {
-    /// <summary>Range calibrator; "minmax" is the one implemented.</summary>
+    /// <summary>Range calibrator: "minmax" or "percentile" (a second pass; symmetric clip at <see cref="Percentile"/> of |x|).</summary>
     public string Method { get; init; } = "minmax";
+    /// <summary>Quantile of |x| the percentile calibrator clips at.</summary>
+    public double Percentile { get; init; } = 0.9999;
     /// <summary>"log2" (= the measured best of the two, see docs/accuracy.md), "lis" or "logsqrt2".</summary>
     public string Softmax { get; init; } = "log2";
     /// <summary>Renormalise attention × V by the integer sum of the dequantised codes (docs/numerics.md §6.4).</summary>

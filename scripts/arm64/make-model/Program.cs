@@ -1,7 +1,10 @@
-// make-model OUT_DIR: writes OUT_DIR/model.edgn (a small transformer-block-shaped graph exercising every
-// tensor dtype, both layouts, per-tensor and per-channel quantisation, every attribute kind, a golden set
-// and metadata), OUT_DIR/corrupt.edgn (one tensor byte flipped: `verify` must exit 1) and
-// OUT_DIR/truncated.edgn (cut in the data section: exit 2). Deterministic: the same bytes on every run.
+// make-model OUT_DIR writes, deterministically (the same bytes on every run):
+//   model.edgn      a small transformer-block-shaped graph exercising every tensor dtype, both layouts,
+//                   per-tensor and per-channel quantisation, every attribute kind and metadata. No golden
+//                   set: its ops are made up and `verify` executes golden sets (check.sh gets an executable
+//                   model from `edgenorm calibrate`);
+//   corrupt.edgn    one tensor byte flipped: `verify` must exit 1;
+//   truncated.edgn  cut inside the data section: exit 2.
 using EdgeNorm.Model.Format;
 using EdgeNorm.Model.Ir;
 
@@ -42,9 +45,7 @@ var b = new EdgnBuilder()
     .AddNode("fc2", "QLinear", ["g", "fc2.w", "fc2.b"], ["z"])
     .AddNode("norm", "L1Norm", ["z", "norm.gamma", "norm.mask", ""], ["y"],
         new Dictionary<string, EdgnAttribute> { ["axis"] = -1L, ["eps"] = 1e-5f })
-    .AddTensor<float>("golden.x", [2, T, D], I8(2 * T * D).Select(q => 0.0375f * (q + 3)).ToArray()) // quantised I/O: float32
-    .AddTensor<float>("golden.y", [2, T, D], I8(2 * T * D).Select(q => 0.05f * (q - 1)).ToArray())
-    .AddGoldenSet("g0", [new("x", "golden.x")], [new("y", "golden.y")])
+    .AddTensor<float>("calib.x", [2, T, D], I8(2 * T * D).Select(q => 0.0375f * (q + 3)).ToArray())
     .SetMetadata("calibration.method", "minmax")
     .SetMetadata("calibration.samples", "64")
     .SetMetadata("source", "scripts/arm64/make-model (synthetic; arm64 vs x64 comparison only)")

@@ -17,7 +17,7 @@ internal static class CalibrateVerb
         var data = new Option<string[]>("--data") { Description = "X.npy, or NAME=X.npy per input", AllowMultipleArgumentsPerToken = true };
         var zeroq = new Option<bool>("--zeroq") { Description = "data-free calibration (ZeroQ) [not available yet]" };
         var metaaug = new Option<bool>("--metaaug") { Description = "MetaAug reconstruction [not available yet]" };
-        var method = new Option<string>("--method") { Description = "minmax (percentile|entropy|mse: not available yet)", DefaultValueFactory = _ => "minmax" };
+        var method = new Option<string>("--method") { Description = "minmax|percentile (99.99 % of |x|); entropy|mse: not available yet", DefaultValueFactory = _ => "minmax" };
         var softmax = new Option<string>("--softmax") { Description = "log2 (best measured: log√2)|lis|logsqrt2 (linear: not available yet)", DefaultValueFactory = _ => "log2" };
         var gelu = new Option<string>("--gelu") { Description = "lut (the only variant yet)" };
         var fold = new Option<string>("--prepbn-fold") { Description = "auto|requant (weights: not available yet)" };
@@ -36,7 +36,8 @@ internal static class CalibrateVerb
             if (specs.Length == 0)
                 return Fail(e, "calibration data is required: pass --data X.npy (or NAME=X.npy for each model input), or --zeroq for data-free calibration (not available yet)");
             if (string.IsNullOrEmpty(outPath)) return Fail(e, "pass the output model path with -o OUT.edgn");
-            if (r.GetValue(method) is { } m && m != "minmax") return Fail(e, $"--method {m} is not available yet (minmax)");
+            string methodName = r.GetValue(method) ?? "minmax";
+            if (methodName is not ("minmax" or "percentile")) return Fail(e, $"--method {methodName} is not available yet (minmax, percentile)");
             if (r.GetValue(gelu) is { } g && g != "lut") return Fail(e, $"--gelu {g} is not available yet (lut)");
             if (r.GetValue(fold) is { } f && f is not ("auto" or "requant")) return Fail(e, $"--prepbn-fold {f} is not available yet (auto, requant)");
             if (r.GetValue(report) is not null) return Fail(e, "--report is not available yet");
@@ -51,6 +52,7 @@ internal static class CalibrateVerb
             var options = new QuantizerOptions
             {
                 Softmax = sm,
+                Method = methodName,
                 Samples = r.GetValue(samples),
                 Seed = r.GetValue(seed),
                 Metadata = new Dictionary<string, string>
@@ -62,7 +64,7 @@ internal static class CalibrateVerb
             };
             var builder = Quantizer.Quantize(graph, inputs, options);
             builder.WriteFile(outPath);
-            o.WriteLine($"wrote {outPath}: {new FileInfo(outPath).Length} bytes, softmax {options.SoftmaxVariant}, minmax on {inputs.First().Value.Shape[0]} sample(s) available");
+            o.WriteLine($"wrote {outPath}: {new FileInfo(outPath).Length} bytes, softmax {options.SoftmaxVariant}, {methodName} on {inputs.First().Value.Shape[0]} sample(s) available");
             return CliApp.Ok;
         });
         return cmd;

@@ -25,15 +25,6 @@ internal static class PendingVerbs
     }
 
     private static Argument<string> Model(string what = "M.edgn") => new("model") { Description = what };
-    private static Option<int> Threads() => new("--threads") { Description = "worker threads" };
-    private static Option<bool> Json() => new("--json") { Description = "one JSON object on stdout" };
-
-    public static Command Bench(TextWriter err) => Pending("bench",
-        "Latency percentiles, inferences/s, peak RSS, model bytes, ISA path.", "issues #4 and #6", err,
-        Model(), Threads(),
-        new Option<int>("--warmup") { Description = "warm-up inferences" },
-        new Option<int>("--iterations") { Description = "timed inferences" },
-        Json());
 
     public static Command ExportQdq(TextWriter err) => Pending("export-qdq",
         "Export the calibration as a QDQ ONNX model for ONNX Runtime.", "issues #4 and #5", err,

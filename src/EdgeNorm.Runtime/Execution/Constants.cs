@@ -36,15 +36,15 @@ internal sealed class Constants(EdgnModel file, EdgnNode node)
         return file.GetTensorData(t.Name).ToArray();
     }
 
-    /// <summary>A packed GEMM weight, unpacked once to row-major W[N, K] for the scalar reference kernel.</summary>
-    public sbyte[] PackedWeight(int input, out int n, out int k)
+    /// <summary>A packed GEMM weight in the canonical layout (format.md §5.2), as the kernels read it.</summary>
+    public byte[] PackedWeight(int input, out int n, out int k)
     {
         var t = Tensor(input);
         if (!t.IsPacked || t.DType != DataType.Int8 || t.Shape.Count != 2)
             throw new UnsupportedModelException($"node '{node.Name}': '{t.Name}' must be a packed int8 [N, K] weight");
         n = checked((int)t.Shape[0]);
         k = checked((int)t.Shape[1]);
-        return PackedWeights.Unpack(file.GetTensorData(t.Name), n, k);
+        return file.GetTensorData(t.Name).ToArray();
     }
 
     public DyadicMultiplier[] Multipliers(int multInput, int shiftInput, int count)

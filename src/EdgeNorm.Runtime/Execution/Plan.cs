@@ -57,10 +57,13 @@ internal sealed class Plan
             IntegerOp op = node.OpType switch
             {
                 IntegerOpNames.Linear => new LinearOp(c, y.DType) { Name = node.Name, Inputs = ins, Outputs = outs },
-                IntegerOpNames.PatchEmbed => new PatchEmbedOp(c, y.DType, x.SampleShape, new LinearOp(c, y.DType) { Name = node.Name, Inputs = ins, Outputs = outs })
+                IntegerOpNames.PatchEmbed => new PatchEmbedOp(c, x.SampleShape, new LinearOp(c, y.DType) { Name = node.Name, Inputs = ins, Outputs = outs })
                 { Name = node.Name, Inputs = ins, Outputs = outs },
-                IntegerOpNames.Attention => new AttentionOp(c, x.SampleShape[^2], x.SampleShape[^1]) { Name = node.Name, Inputs = ins, Outputs = outs },
-                IntegerOpNames.Norm => new NormOp(c, x.SampleShape[^1]) { Name = node.Name, Inputs = ins, Outputs = outs },
+                IntegerOpNames.Attention => new AttentionOp(c, x.SampleShape[^2], x.SampleShape[^1], packed: ins.Length < 2 || ins[1] < 0,
+                    masked: ins.Length > 3 && ins[3] >= 0) { Name = node.Name, Inputs = ins, Outputs = outs },
+                IntegerOpNames.Norm => new NormOp(c, x.SampleShape[^1], y.DType) { Name = node.Name, Inputs = ins, Outputs = outs },
+                IntegerOpNames.Requant => new RequantOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
+                IntegerOpNames.Embedding => new EmbeddingOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.ChannelAffine => new ChannelAffineOp(c, x.SampleShape[^1]) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.Lookup => new LookupOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.Add => new AddOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },

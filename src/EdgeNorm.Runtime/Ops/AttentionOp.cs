@@ -18,12 +18,17 @@ internal sealed class AttentionOp : IntegerOp
     private readonly DyadicMultiplier _logit, _out, _outOdd;
     private readonly IBertExpParameters _exp;
 
-    public AttentionOp(Constants c, int tokens, int width)
+    private readonly bool _packed, _masked;
+
+    public AttentionOp(Constants c, int tokens, int width, bool packed, bool masked)
     {
         _heads = checked((int)c.Int("num_heads"));
-        if (_heads <= 0 || width % (3 * _heads) != 0)
-            throw new UnsupportedModelException($"node '{c.Node.Name}': qkv width {width} is not 3·{_heads}·Dh");
-        _dh = width / (3 * _heads);
+        _packed = packed;
+        _masked = masked;
+        int parts = packed ? 3 : 1;
+        if (_heads <= 0 || width % (parts * _heads) != 0)
+            throw new UnsupportedModelException($"node '{c.Node.Name}': q width {width} is not {parts}·{_heads}·Dh");
+        _dh = width / (parts * _heads);
         _s = tokens;
         _lis = c.String("softmax") switch
         {
@@ -48,37 +53,47 @@ internal sealed class AttentionOp : IntegerOp
     }
 
     // logits, e (int32 × S each), acc, odd (int32 × Dh each), V (S·Dh bytes), codes (S bytes)
-    public override long ScratchBytes(int batch) => 4L * (2 * _s + 2 * _dh) + _s * _dh + _s + 64;
+    public override long ScratchBytes(int batch) => 4L * (2 * _s + 2 * _dh) + _s * _dh + 2 * _s + 64;
 
     public override void Execute(in OpContext ctx)
     {
-        var qkv = ctx.Value<sbyte>(Inputs[0]);
+        int s = _s, dh = _dh, hd = _heads * dh;
+        int width = _packed ? 3 * hd : hd;
+        var qAll = ctx.Value<sbyte>(Inputs[0]);
+        var kAll = _packed ? qAll : ctx.Value<sbyte>(Inputs[1]);
+        var vAll = _packed ? qAll : ctx.Value<sbyte>(Inputs[2]);
+        int kOff = _packed ? hd : 0, vOff = _packed ? 2 * hd : 0;
+        Span<long> maskAll = _masked ? ctx.Value<long>(Inputs[3]) : default;
         var y = ctx.Value<sbyte>(Outputs[0]);
-        int s = _s, dh = _dh, width = 3 * _heads * dh, hd = _heads * dh;
         int o = 0;
         var logits = ctx.Scratch<int>(o, s); o += 4 * s;
         var e = ctx.Scratch<int>(o, s); o += 4 * s;
         var acc = ctx.Scratch<int>(o, dh); o += 4 * dh;
         var odd = ctx.Scratch<int>(o, dh); o += 4 * dh;
         var v = ctx.Scratch<sbyte>(o, s * dh); o += s * dh;
-        var codes = ctx.Scratch<byte>(o, s);
+        var codes = ctx.Scratch<byte>(o, s); o += s;
+        var mask = _masked ? ctx.Scratch<byte>(o, s) : default;
         for (int b = 0; b < ctx.Batch; b++)
         {
-            var x = qkv.Slice(b * s * width, s * width);
+            var xq = qAll.Slice(b * s * width, s * width);
+            var xk = kAll.Slice(b * s * width, s * width);
+            var xv = vAll.Slice(b * s * width, s * width);
+            if (_masked)
+                for (int j = 0; j < s; j++) mask[j] = maskAll[b * s + j] != 0 ? (byte)1 : (byte)0;
             for (int h = 0; h < _heads; h++)
             {
-                for (int j = 0; j < s; j++) x.Slice(j * width + 2 * hd + h * dh, dh).CopyTo(v.Slice(j * dh, dh));
+                for (int j = 0; j < s; j++) xv.Slice(j * width + vOff + h * dh, dh).CopyTo(v.Slice(j * dh, dh));
                 for (int i = 0; i < s; i++)
                 {
-                    var q = x.Slice(i * width + h * dh, dh);
+                    var q = xq.Slice(i * width + h * dh, dh);
                     for (int j = 0; j < s; j++)
                     {
-                        var k = x.Slice(j * width + hd + h * dh, dh);
+                        var k = xk.Slice(j * width + kOff + h * dh, dh);
                         int dot = 0;
                         for (int d = 0; d < dh; d++) dot += q[d] * k[d];
                         logits[j] = Requantizer.ToInt32(dot, _logit);
                     }
-                    SoftmaxReference.IBertExpRow(logits, default, _exp, e);
+                    SoftmaxReference.IBertExpRow(logits, mask, _exp, e);
                     var dst = y.Slice((b * s + i) * hd + h * dh, dh);
                     if (_lis)
                     {

@@ -87,3 +87,43 @@ internal sealed class SelectTokenOp(Constants c, int tokens, int rowBytes) : Int
             x.Slice((b * tokens + _index) * rowBytes, rowBytes).CopyTo(y.Slice(b * rowBytes, rowBytes));
     }
 }
+
+/// <summary>QRequant: int16 → int8 with one dyadic multiplier (attribute multiplier).</summary>
+internal sealed class RequantOp(Constants c) : IntegerOp
+{
+    private readonly DyadicMultiplier _m = c.Multiplier("multiplier");
+
+    public override void Execute(in OpContext ctx)
+    {
+        var x = ctx.Value<short>(Inputs[0]);
+        var y = ctx.Value<sbyte>(Outputs[0]);
+        for (int i = 0; i < x.Length; i++) y[i] = Requantizer.ToInt8(x[i], _m);
+    }
+}
+
+/// <summary>QEmbedding: int64 ids → rows of a stored int16 table [V, D]; an id outside [−V, V) is an input error.</summary>
+internal sealed class EmbeddingOp : IntegerOp
+{
+    private readonly short[] _table;
+    private readonly int _v, _d;
+
+    public EmbeddingOp(Constants c)
+    {
+        var t = c.Tensor(1);
+        if (t.Shape.Count != 2) throw new UnsupportedModelException($"node '{c.Node.Name}': the embedding table must be [V, D]");
+        (_v, _d) = (checked((int)t.Shape[0]), checked((int)t.Shape[1]));
+        _table = c.Array<short>(1, DataType.Int16, (long)_v * _d);
+    }
+
+    public override void Execute(in OpContext ctx)
+    {
+        var ids = ctx.Value<long>(Inputs[0]);
+        var y = ctx.Value<short>(Outputs[0]);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            long id = ids[i] < 0 ? ids[i] + _v : ids[i];
+            if ((ulong)id >= (ulong)_v) throw new InputShapeException($"token id {ids[i]} is outside [−{_v}, {_v})");
+            _table.AsSpan((int)id * _d, _d).CopyTo(y.Slice(i * _d, _d));
+        }
+    }
+}

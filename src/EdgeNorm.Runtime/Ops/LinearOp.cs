@@ -8,7 +8,7 @@ namespace EdgeNorm.Runtime.Ops;
 /// <summary>QLinear: int8 rows × int8 W[N, K]ᵀ + int32 bias (scale s_x·s_w[c]) → per-channel requant to int8/int16.</summary>
 internal sealed class LinearOp : IntegerOp
 {
-    private readonly sbyte[] _w;
+    private readonly byte[] _w; // canonical packed image (N16×K4 panels + column sums)
     private readonly int[] _bias;
     private readonly DyadicMultiplier[] _m;
     private readonly bool _int16;
@@ -42,7 +42,7 @@ internal sealed class LinearOp : IntegerOp
             var y = ctx.Value<short>(Outputs[0]);
             for (int r = 0; r < rows; r++)
             {
-                GemmReference.Row(x.Slice(r * K, K), _w, _bias, acc);
+                GemmReference.PackedRow(x.Slice(r * K, K), _w, _bias, acc);
                 RequantizeReference.PerChannel(acc, y.Slice(r * N, N), _m, default);
             }
         }
@@ -51,7 +51,7 @@ internal sealed class LinearOp : IntegerOp
             var y = ctx.Value<sbyte>(Outputs[0]);
             for (int r = 0; r < rows; r++)
             {
-                GemmReference.Row(x.Slice(r * K, K), _w, _bias, acc);
+                GemmReference.PackedRow(x.Slice(r * K, K), _w, _bias, acc);
                 RequantizeReference.PerChannel(acc, y.Slice(r * N, N), _m, default);
             }
         }
@@ -60,7 +60,7 @@ internal sealed class LinearOp : IntegerOp
     /// <summary>The same GEMM + requant on one row held in scratch (used by QPatchEmbed).</summary>
     internal void Row(ReadOnlySpan<sbyte> x, Span<int> acc, Span<short> y16, Span<sbyte> y8)
     {
-        GemmReference.Row(x, _w, _bias, acc);
+        GemmReference.PackedRow(x, _w, _bias, acc);
         if (_int16) RequantizeReference.PerChannel(acc, y16, _m, default);
         else RequantizeReference.PerChannel(acc, y8, _m, default);
     }

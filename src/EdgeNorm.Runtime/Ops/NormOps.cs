@@ -7,7 +7,7 @@ namespace EdgeNorm.Runtime.Ops;
 
 /// <summary>
 /// QNorm: integer LayerNorm (kind "layernorm", exact isqrt) or L1Norm (kind "l1norm", one division per row) of
-/// an int16 row (docs/numerics.md §8), then γ, β as a per-channel requant with a sign (γ_c &lt; 0) to int8.
+/// an int16 row (docs/numerics.md §8), then γ, β as a per-channel requant with a sign (γ_c &lt; 0) to int8 or int16.
 /// Inputs: x, multipliers, shifts, signs (int32 −1/0/1), offsets (int32, round(β_c/s_out)).
 /// </summary>
 internal sealed class NormOp : IntegerOp
@@ -18,9 +18,17 @@ internal sealed class NormOp : IntegerOp
     private readonly int[] _sign, _offset;
     private readonly int _c;
 
-    public NormOp(Constants c, int channels)
+    private readonly bool _int16;
+
+    public NormOp(Constants c, int channels, DataType outType)
     {
         _c = channels;
+        _int16 = outType switch
+        {
+            DataType.Int16 => true,
+            DataType.Int8 => false,
+            _ => throw new UnsupportedModelException($"node '{c.Node.Name}': QNorm writes int8 or int16, not {outType.Name()}"),
+        };
         string kind = c.String("kind");
         _layerNorm = kind switch
         {
@@ -39,7 +47,8 @@ internal sealed class NormOp : IntegerOp
     public override void Execute(in OpContext ctx)
     {
         var x = ctx.Value<short>(Inputs[0]);
-        var y = ctx.Value<sbyte>(Outputs[0]);
+        Span<sbyte> y8 = _int16 ? default : ctx.Value<sbyte>(Outputs[0]);
+        Span<short> y16 = _int16 ? ctx.Value<short>(Outputs[0]) : default;
         var t = ctx.Scratch<int>(0, _c);
         for (int r = 0; r < x.Length; r += _c)
         {
@@ -47,7 +56,8 @@ internal sealed class NormOp : IntegerOp
             if (_layerNorm) NormalizationReference.LayerNormRow(row, t, _overflowShift);
             else NormalizationReference.L1NormRow(row, t);
             for (int i = 0; i < _c; i++) t[i] *= _sign[i];
-            RequantizeReference.PerChannel(t, y.Slice(r, _c), _m, _offset);
+            if (_int16) RequantizeReference.PerChannel(t, y16.Slice(r, _c), _m, _offset);
+            else RequantizeReference.PerChannel(t, y8.Slice(r, _c), _m, _offset);
         }
     }
 }

@@ -1,4 +1,3 @@
-using EdgeNorm.Model.Ir;
 using EdgeNorm.Runtime.Execution;
 
 namespace EdgeNorm.Runtime.Ops;
@@ -9,7 +8,7 @@ internal sealed class PatchEmbedOp : IntegerOp
     private readonly LinearOp _linear;
     private readonly int _c, _h, _w, _kh, _kw;
 
-    public PatchEmbedOp(Constants c, DataType outType, int[] inputSampleShape, LinearOp linear)
+    public PatchEmbedOp(Constants c, int[] inputSampleShape, LinearOp linear)
     {
         _linear = linear;
         var ks = c.Ints("kernel_shape");
@@ -19,7 +18,6 @@ internal sealed class PatchEmbedOp : IntegerOp
         (_kh, _kw) = ((int)ks[0], (int)ks[1]);
         if (_c * _kh * _kw != linear.K)
             throw new UnsupportedModelException($"node '{c.Node.Name}': weight K {linear.K} ≠ C·kh·kw = {_c * _kh * _kw}");
-        _ = outType;
     }
 
     public override long ScratchBytes(int batch) => 4L * _linear.N + _linear.K + 64;
