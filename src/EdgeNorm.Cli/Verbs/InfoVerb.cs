@@ -15,7 +15,8 @@ internal static class InfoVerb
         {
             var cpu = CpuFeatures.Current;
             var usable = BinaryIsa.Usable.ToList();
-            string isa = BestPath(usable);
+            // Integer kernels are scalar references today; vector paths (issue #8) will dispatch on `usable`.
+            string isa = "scalar-reference";
             if (r.GetValue(json))
             {
                 using var w = JsonOut.Begin(o);
@@ -46,10 +47,6 @@ internal static class InfoVerb
         });
         return cmd;
     }
-
-    /// <summary>The widest path the binary can use; integer kernels dispatch on this once the runtime lands.</summary>
-    internal static string BestPath(IReadOnlyCollection<string> usable) =>
-        new[] { "avx-vnni", "avx512bw", "avx2", "neon-dotprod", "neon", "vector128" }.FirstOrDefault(usable.Contains) ?? "scalar";
 
     private static IEnumerable<string> MissedByBinary(CpuFeatures cpu, List<string> usable)
     {
