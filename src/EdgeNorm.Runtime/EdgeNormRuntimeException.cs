@@ -11,3 +11,6 @@ public sealed class UnsupportedModelException(string message) : EdgeNormExceptio
 /// <summary>One session was entered by two calls at once; use one session per thread.</summary>
 public sealed class ConcurrentSessionUseException()
     : EdgeNormException("this InferenceSession is already running on another thread; a session serves one call at a time — create one session per thread");
+
+/// <summary>A session option or environment setting is invalid here (e.g. a forced kernel path this CPU cannot run).</summary>
+public sealed class SessionConfigurationException(string message) : EdgeNormException(message);
