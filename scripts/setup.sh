@@ -18,7 +18,8 @@ fi
 # Debian packages. arm64 cross build + emulation (scripts/arm64/check.sh, docs/arm64.md): clang/lld drive
 # the NativeAOT link for linux-arm64 through the *-cross binutils and libc; qemu-user gives qemu-aarch64
 # (not qemu-user-static, which conflicts with qemu-user-binfmt).
-APT_PACKAGES=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user)
+# afl++: the fuzzing engine of scripts/fuzz.sh (docs/reliability.md).
+APT_PACKAGES=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user afl++)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

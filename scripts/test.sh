@@ -33,8 +33,21 @@ else
 fi
 # ---- end arm64 --------------------------------------------------------------------------------------------
 
+# ---- fuzz: AFL++ + SharpFuzz on both loaders (scripts/fuzz.sh, docs/reliability.md) -------------------------------
+# A bounded run per target with a fixed seed; each target counts as one check in the summary line (a crash or hang
+# fails it). EDGENORM_FUZZ=0 skips it on a developer machine; CI always runs it. FUZZ_SECONDS sets the time per target.
+fuzz_rc=0
+if [ "${EDGENORM_FUZZ:-1}" = "0" ] && [ "${CI:-}" != "true" ]; then
+  echo "fuzz: skipped (EDGENORM_FUZZ=0)"
+else
+  for target in edgn onnx; do
+    if bash scripts/fuzz.sh "$target" "${FUZZ_SECONDS:-90}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fuzz_rc=1; fi
+  done
+fi
+# ---- end fuzz ---------------------------------------------------------------------------------------------
+
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
-if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$total" -eq 0 ] || [ "$arm64_rc" -ne 0 ]; then
-  echo "tests: FAILED (dotnet test exit code $rc, arm64 check exit code $arm64_rc)" >&2
+if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$total" -eq 0 ] || [ "$arm64_rc" -ne 0 ] || [ "$fuzz_rc" -ne 0 ]; then
+  echo "tests: FAILED (dotnet test exit code $rc, arm64 check exit code $arm64_rc, fuzz exit code $fuzz_rc)" >&2
   exit 1
 fi

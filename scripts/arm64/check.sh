@@ -9,7 +9,8 @@
 # Steps: arm64 OpenSSL for the guest (guest-libs.sh); publish edgenorm (profiles linux-x64, linux-arm64,
 # linux-arm64-dotprod); model files from the x64 side (make-model/ and `edgenorm calibrate` on the ViT
 # fixture); `info --json` under each CPU; inspect / verify / run / eval on arm64 vs x64: same exit code,
-# stdout, stderr and written files, byte for byte; publish the test projects self-contained for
+# stdout, stderr and written files, byte for byte; a linux-arm64 bundle, its run.sh under qemu and verify
+# on a modified copy (bundle-check.sh); publish the test projects self-contained for
 # linux-arm64; run them under qemu.
 # Everything goes to out/arm64-check/ (ARM64_OUT overrides; its builds use their own --artifacts-path,
 # so the developer's bin/ and obj/ are not touched). The last line is
@@ -37,10 +38,8 @@ TEST_ORDER=(EdgeNorm.Model.Tests EdgeNorm.Runtime.Tests)
 
 # Known issues: a check whose id is listed here is reported as XFAIL (counted as skipped) while it fails,
 # and as a failure ("XPASS") once it passes, so whoever fixes it removes the id in the same change.
-#   info-features: under qemu-user 7.2, /proc/cpuinfo is the x64 host's, so on arm64 CpuFeatures reports
-#                  the host's x86 "flags" and never asimd/asimddp. The fix is on the C# side: read AT_HWCAP
-#                  (/proc/self/auxv or getauxval) on arm64, as the .NET runtime does. docs/arm64.md.
-KNOWN_ISSUES=(info-features)
+# (info-features, fixed: CpuFeatures now reads AT_HWCAP/AT_HWCAP2 from /proc/self/auxv on arm64.)
+KNOWN_ISSUES=()
 
 passed=0; failed=0; skipped=0
 declare -a timings=()
@@ -227,6 +226,15 @@ if [ -n "${BIN[linux-arm64]:-}" ] && [ -n "${BIN[linux-x64]:-}" ] && [ ${#cases[
   done
 else
   bad "x64 vs arm64 comparison not run (a publish, make-model or calibrate failed)"
+fi
+
+# ---------------------------------------------------------------------------------------------------
+step "bundle for linux-arm64: unpack, run.sh under qemu, verify detects a modified byte"
+. "$root/scripts/arm64/bundle-check.sh"
+if [ -n "${BIN[linux-arm64]:-}" ] && [ -n "${BIN[linux-x64]:-}" ] && [ $calibrated_ok -eq 1 ]; then
+  bundle_check "${BIN[linux-x64]}" "${BIN[linux-arm64]}" "$out/model/vit_prepbn.edgn"
+else
+  bad "bundle check not run (a publish or calibrate failed)"
 fi
 
 # ---------------------------------------------------------------------------------------------------

@@ -56,9 +56,9 @@ public static class CliApp
         InspectVerb.Create(o, e),
         VerifyVerb.Create(o, e),
         InfoVerb.Create(o),
-        PendingVerbs.ExportQdq(e),
-        PendingVerbs.Bundle(e),
-        PendingVerbs.Embed(e),
+        ExportQdqVerb.Create(o, e),
+        BundleVerb.Create(o, e),
+        EmbedVerb.Create(o, e),
     ];
 
     private static string VerbName(string[] args) => args.Length > 0 && !args[0].StartsWith('-') ? args[0] + " " : "";

@@ -1,3 +1,4 @@
+using EdgeNorm.Calibration.Data;
 using EdgeNorm.Model;
 using EdgeNorm.Model.Ir;
 using EdgeNorm.Model.Npy;
@@ -6,11 +7,14 @@ namespace EdgeNorm.Cli;
 
 /// <summary>
 /// `--data X.npy` / `--data NAME=X.npy …` (and `--input`): one unnamed array for a single-input model,
-/// one named array per input otherwise. Shared by eval, run and calibrate.
+/// one named array per input otherwise. Shared by eval, run and calibrate. Where an image preprocessing is given
+/// (calibrate), a spec may name a folder of PNG/JPEG images instead of an array (`--data DIR`, `NAME=DIR`).
+/// Every array's per-sample shape is checked against the input's fixed dimensions.
 /// </summary>
 internal static class DataArguments
 {
-    public static Dictionary<string, Tensor> Load(IReadOnlyList<string> specs, IReadOnlyList<ValueInfo> inputs, string option)
+    public static Dictionary<string, Tensor> Load(IReadOnlyList<string> specs, IReadOnlyList<ValueInfo> inputs, string option,
+        Func<ValueInfo, ImagePreprocessing>? images = null)
     {
         if (specs.Count == 0)
             throw new EdgeNormException($"{option} is required: pass X.npy, or NAME=X.npy for each of the model's inputs ({Names(inputs)})");
@@ -19,7 +23,7 @@ internal static class DataArguments
         {
             int eq = spec.IndexOf('=');
             string name, path;
-            if (eq > 0 && !File.Exists(spec))
+            if (eq > 0 && !File.Exists(spec) && !Directory.Exists(spec))
             {
                 name = spec[..eq];
                 path = spec[(eq + 1)..];
@@ -33,7 +37,13 @@ internal static class DataArguments
                 name = inputs[0].Name;
                 path = spec;
             }
-            if (!result.TryAdd(name, ReadAs(path, inputs.First(i => i.Name == name))))
+            var info = inputs.First(i => i.Name == name);
+            var tensor = Directory.Exists(path)
+                ? images is null ? throw new EdgeNormException($"{option} {path}: a folder of images is accepted by calibrate only; pass an .npy array")
+                  : ImageFolder.Load(path, images(info))
+                : ReadAs(path, info);
+            CheckShape(option, path, tensor, info);
+            if (!result.TryAdd(name, tensor))
                 throw new EdgeNormException($"{option}: input '{name}' given twice");
         }
         var missing = inputs.Where(i => !result.ContainsKey(i.Name)).Select(i => i.Name).ToList();
@@ -48,6 +58,18 @@ internal static class DataArguments
             n = t.Shape[0];
         }
         return result;
+    }
+
+    /// <summary>The array must be [N, …one sample of the input…]: same rank, same size on every fixed dimension after the batch.</summary>
+    private static void CheckShape(string option, string path, Tensor t, ValueInfo input)
+    {
+        var want = input.Shape;
+        bool ok = t.Rank == want.Length;
+        for (int d = 1; ok && d < want.Length; d++)
+            ok = !want[d].IsFixed || want[d].Size == t.Shape[d];
+        if (!ok)
+            throw new EdgeNormException($"{option} {path}: shape [{string.Join(",", t.Shape)}] does not fit input '{input.Name}', which takes " +
+                $"[N,{string.Join(",", want.Skip(1))}] (N samples on axis 0)");
     }
 
     /// <summary>Reads an array and converts it to the input's element type where that is lossless (int32 → int64).</summary>

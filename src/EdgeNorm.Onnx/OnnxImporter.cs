@@ -39,8 +39,13 @@ public static class OnnxImporter
     public static ImportResult Process(Graph graph, ImportOptions? options = null)
     {
         options ??= new ImportOptions();
-        BnStatisticsCapture.Capture(graph);
-        if (!options.Fuse) return new ImportResult(graph, FusionReport.Of(graph, graph.Nodes.Count, []));
-        return new ImportResult(graph, GraphFuser.Fuse(graph));
+        // A hostile file that passed loading must still end in OnnxImportException here (fuzzing found fusion crashes).
+        string name = graph.Metadata.TryGetValue("onnx.file", out var f) ? f : "model";
+        return OnnxModelLoader.Guarded(name, () =>
+        {
+            BnStatisticsCapture.Capture(graph);
+            if (!options.Fuse) return new ImportResult(graph, FusionReport.Of(graph, graph.Nodes.Count, []));
+            return new ImportResult(graph, GraphFuser.Fuse(graph));
+        });
     }
 }

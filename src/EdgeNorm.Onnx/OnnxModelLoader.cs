@@ -55,7 +55,7 @@ public static class OnnxModelLoader
     /// A malformed model must surface as an <see cref="OnnxImportException"/>; this catches what slipped past the
     /// specific checks (an inconsistent graph that trips an op's shape arithmetic, say).
     /// </summary>
-    private static Graph Guarded(string name, Func<Graph> convert)
+    internal static T Guarded<T>(string name, Func<T> convert)
     {
         try { return convert(); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException

@@ -23,6 +23,13 @@ public sealed class EdgeNormModel
 {
     internal Plan Plan { get; }
 
+    // The validated file: for a mapped model it stays open (and mapped) for the model's lifetime, since ops read
+    // packed weights straight from the mapping (Execution/ModelImage.cs).
+    private readonly EdgnModel _file;
+
+    /// <summary>True when the model reads its weights in place from a memory-mapped file (loaded with <see cref="Load(string)"/>).</summary>
+    public bool IsMemoryMapped => _file.IsMemoryMapped;
+
     /// <summary>The graph inputs, in the order of the file.</summary>
     public IReadOnlyList<TensorInfo> Inputs { get; }
 
@@ -32,9 +39,10 @@ public sealed class EdgeNormModel
     /// <summary>The file's metadata (provenance, preprocessing).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    private EdgeNormModel(EdgnModel file)
+    private EdgeNormModel(EdgnModel file, ModelImage image)
     {
-        Plan = Plan.Build(file);
+        _file = file;
+        Plan = Plan.Build(file, image);
         Inputs = Plan.Inputs.Select(Info).ToArray();
         Outputs = Plan.Outputs.Select(Info).ToArray();
         Metadata = new Dictionary<string, string>(file.Header.Metadata, StringComparer.Ordinal);
@@ -46,15 +54,23 @@ public sealed class EdgeNormModel
     /// <summary>Loads an <c>.edgn</c> file. Throws <see cref="EdgeNormException"/> (or a subclass) for unreadable or unsupported models.</summary>
     public static EdgeNormModel Load(string path)
     {
-        using var file = EdgnModel.Open(path);
-        return new EdgeNormModel(file);
+        var file = EdgnModel.Open(path);
+        try
+        {
+            return new EdgeNormModel(file, ModelImage.Mapped(file));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Loads a model image already in memory.</summary>
+    /// <summary>Loads a model image already in memory; the image is referenced (weights are read from it), not copied, so it must not change.</summary>
     public static EdgeNormModel Load(ReadOnlyMemory<byte> image)
     {
-        using var file = EdgnModel.Load(image);
-        return new EdgeNormModel(file);
+        var file = EdgnModel.Load(image);
+        return new EdgeNormModel(file, ModelImage.InMemory(file, image));
     }
 
     /// <summary>A new session (its own arena, sized for <see cref="SessionOptions.MaxBatch"/>).</summary>

@@ -38,6 +38,12 @@ public sealed class InferenceSession
         _scratch = new byte[Math.Max(scratch, 64)];
     }
 
+    /// <summary>Per-op timing, once <see cref="EnableProfiling"/> was called (bench --profile); null otherwise.</summary>
+    public OpProfile? Profile { get; private set; }
+
+    /// <summary>Starts recording per-op time in <see cref="Profile"/> (a Stopwatch read around each op from now on).</summary>
+    public OpProfile EnableProfiling() => Profile ??= new OpProfile(Array.ConvertAll(_plan.Ops, op => op.Name));
+
     /// <summary>Bytes of the activation arena (+ scratch).</summary>
     public long ArenaBytes => _arena.Length + _scratch.Length;
 
@@ -119,7 +125,19 @@ public sealed class InferenceSession
     private void Execute(int batch)
     {
         var ctx = new OpContext(_arena, _scratch, _plan.Slots, _offsets, batch);
-        foreach (var op in _plan.Ops) op.Execute(ctx);
+        if (Profile is { } profile)
+        {
+            for (int i = 0; i < _plan.Ops.Length; i++)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                _plan.Ops[i].Execute(ctx);
+                profile.Record(i, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+            }
+        }
+        else
+        {
+            foreach (var op in _plan.Ops) op.Execute(ctx);
+        }
         _batch = batch;
     }
 

@@ -18,6 +18,8 @@ public static class IntegerOpNames
     public const string ChannelAffine = "QChannelAffine";
     /// <summary>Exact 256-entry lookup table on int8 (GELU).</summary>
     public const string Lookup = "QLookup";
+    /// <summary>Integer GELU of int8 (kind "igelu": I-BERT i-GELU, params [Bq, Cq, n, One]; kind "shiftgelu": ShiftGELU with exact division, params [X0, N, bits]) → int32 → requant (attribute multiplier) to int8.</summary>
+    public const string Gelu = "QGelu";
     /// <summary>Residual add of two int16 tensors, each with its own dyadic multiplier.</summary>
     public const string Add = "QAdd";
     /// <summary>Residual add of an int16 tensor and a stored int16 constant broadcast over the batch.</summary>

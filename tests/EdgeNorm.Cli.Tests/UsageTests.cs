@@ -20,9 +20,6 @@ public class UsageTests
     [Theory]
     [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--zeroq")]
     [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--metaaug")]
-    [InlineData("export-qdq", "m.edgn", "-o", "m.qdq.onnx")]
-    [InlineData("bundle", "m.edgn", "--rid", "linux-arm64", "-o", "b.tar.gz")]
-    [InlineData("embed", "m.edgn", "--format", "c", "-o", "m.c")]
     public void VerbsNotYetImplemented_RefuseWithExitTwo_AndSaySo(params string[] args)
     {
         var r = CliRunner.Run(args);

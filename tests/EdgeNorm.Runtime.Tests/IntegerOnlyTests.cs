@@ -14,7 +14,7 @@ namespace EdgeNorm.Runtime.Tests;
 /// </summary>
 public class IntegerOnlyTests
 {
-    private static readonly string[] InferenceNamespaces = ["EdgeNorm.Runtime.Numerics", "EdgeNorm.Runtime.Kernels.Reference"];
+    private static readonly string[] InferenceNamespaces = ["EdgeNorm.Runtime.Numerics", "EdgeNorm.Runtime.Kernels.Reference", "EdgeNorm.Runtime.Kernels.Vector", "EdgeNorm.Runtime.Kernels.Gemm"];
 
     private static readonly string[] ExecutorNamespaces = ["EdgeNorm.Runtime.Execution", "EdgeNorm.Runtime.Ops"];
 
@@ -50,7 +50,7 @@ public class IntegerOnlyTests
         var types = typeof(Requantizer).Assembly.GetTypes()
             .Where(t => InferenceNamespaces.Contains(t.Namespace)).ToList();
         Assert.Contains(typeof(Requantizer), types);
-        Assert.Contains(typeof(Kernels.Reference.SoftmaxReference), types);
+        Assert.Contains(typeof(EdgeNorm.Runtime.Kernels.Reference.SoftmaxReference), types);
         var problems = types.SelectMany(t => FloatUses(t, out _)).ToList();
         int scanned = types.Sum(t => { FloatUses(t, out int n); return n; });
         Assert.True(scanned > 20, $"only {scanned} method bodies scanned");

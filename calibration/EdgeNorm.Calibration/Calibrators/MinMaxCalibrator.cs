@@ -1,17 +1,12 @@
+using EdgeNorm.Calibration.Quantization;
 using EdgeNorm.Model.Ir;
 
 namespace EdgeNorm.Calibration.Calibrators;
 
-/// <summary>Streaming range of one tensor over the calibration set (nothing but min and max is kept).</summary>
-public readonly record struct Range(float Min, float Max)
-{
-    /// <summary>max(|min|, |max|).</summary>
-    public float MaxAbs => Math.Max(Math.Abs(Min), Math.Abs(Max));
-}
-
 /// <summary>
 /// The minmax calibrator: observes every float tensor the executor produces (its observer callback) and keeps a
-/// running min/max per tensor name.
+/// running min/max per tensor name (ONNX Runtime's MinMax: global min of the minima, global max of the maxima).
+/// It is also the first pass of every histogram calibrator, which needs the global range before binning.
 /// </summary>
 public sealed class MinMaxCalibrator : IRangeSource
 {

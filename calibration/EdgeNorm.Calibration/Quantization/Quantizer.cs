@@ -22,50 +22,104 @@ public static class Quantizer
     /// <summary>Calibrates and quantises; returns the builder (call WriteFile) with golden vectors and metadata set.</summary>
     public static EdgnBuilder Quantize(Graph graph, IReadOnlyDictionary<string, Tensor> calibration, QuantizerOptions options)
     {
-        if (options.Method is not ("minmax" or "percentile"))
-            throw new QuantizationException($"--method {options.Method} is not available yet (minmax, percentile)");
         string softmax = options.SoftmaxVariant;
         var executor = new FloatExecutor(graph);
         var data = Subset(calibration, options.Samples, options.Seed, out int samples);
-        var calibrator = new MinMaxCalibrator();
-        double? percentileUsed = null;
-        foreach (var (name, t) in data) calibrator.Observe(name, t);
-        for (int start = 0; start < samples; start += options.BatchSize)
-        {
-            int count = Math.Min(options.BatchSize, samples - start);
-            var batch = data.ToDictionary(kv => kv.Key, kv => Rows(kv.Value, start, count));
-            executor.Run(batch, null, (_, name, t) => calibrator.Observe(name, t));
-        }
-
-        IRangeSource ranges = calibrator;
-        if (options.Method == "percentile")
-        {
-            var percentile = new PercentileCalibrator(calibrator, options.Percentile);
-            foreach (var (name, t) in data) percentile.Observe(name, t);
-            for (int start = 0; start < samples; start += options.BatchSize)
-            {
-                int count = Math.Min(options.BatchSize, samples - start);
-                var batch = data.ToDictionary(kv => kv.Key, kv => Rows(kv.Value, start, count));
-                executor.Run(batch, null, (_, name, t) => percentile.Observe(name, t));
-            }
-            ranges = percentile;
-            percentileUsed = options.Percentile;
-        }
-        var q = new GraphQuantizer(graph, ranges, softmax, options.Renormalize);
+        var ranges = RangeCalibration.Run(executor, data, options.Method, options.Percentile, options.BatchSize, options.Progress);
+        double? percentileUsed = options.Method == "percentile" ? options.Percentile : null;
+        if (options.Gelu is not ("lut" or "igelu" or "shiftgelu"))
+            throw new QuantizationException($"--gelu {options.Gelu} is not available (lut, igelu, shiftgelu)");
+        if (options.PrepBnFold is not ("auto" or "requant" or "linear"))
+            throw new QuantizationException($"--prepbn-fold {options.PrepBnFold} is not available (auto, requant, linear)");
+        var q = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, options.PrepBnFold == "linear");
         var builder = q.Build();
+        string foldUsed = q.RepBnNodes == 0 ? "none" : q.FoldedIntoLinear > 0 ? "linear" : "requant";
+        (double Requant, double Linear)? foldSqnr = null;
+        if (options.PrepBnFold == "auto" && q.RepBnNodes > 0)
+        {
+            var alt = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, foldIntoLinear: true);
+            var altBuilder = alt.Build();
+            if (alt.FoldedIntoLinear > 0)
+            {
+                // No labels: the variant whose integer logits are closer to the float model's on the calibration data wins.
+                var reference = FloatOutputs(executor, graph, data, samples, options.BatchSize);
+                double sqnrRequant = LogitSqnr(builder, data, samples, reference);
+                double sqnrLinear = LogitSqnr(altBuilder, data, samples, reference);
+                foldSqnr = (sqnrRequant, sqnrLinear);
+                if (sqnrLinear > sqnrRequant)
+                {
+                    builder = altBuilder;
+                    foldUsed = "linear";
+                }
+            }
+        }
         builder.SetMetadata("edgenorm.version", typeof(Quantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         builder.SetMetadata("calibration.method", options.Method);
+        ranges.WriteMetadata(builder);
         if (percentileUsed is double pq)
             builder.SetMetadata("calibration.percentile", pq.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         builder.SetMetadata("calibration.seed", options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.SetMetadata("calibration.samples", samples.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.SetMetadata("quant.softmax", softmax);
-        builder.SetMetadata("quant.softmax.renormalize", options.Renormalize ? "1" : "0");
-        builder.SetMetadata("quant.gelu", "lut");
-        builder.SetMetadata("quant.prepbn_fold", "requant");
+        builder.SetMetadata("quant.softmax.renormalize", options.Renormalize && softmax != "linear" ? "1" : "0");
+        builder.SetMetadata("quant.gelu", options.Gelu);
+        builder.SetMetadata("quant.prepbn_fold", foldUsed);
+        if (foldSqnr is var (sr, sl))
+        {
+            builder.SetMetadata("quant.prepbn_fold.auto", "logit SQNR on the calibration data: requant " +
+                sr.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " dB, linear " +
+                sl.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " dB");
+        }
         foreach (var (k, v) in options.Metadata) builder.SetMetadata(k, v);
         AddGolden(builder, data, Math.Min(options.GoldenSamples, samples));
         return builder;
+    }
+
+    /// <summary>The float model's first output on the calibration samples, row-major.</summary>
+    private static float[] FloatOutputs(FloatExecutor executor, Graph graph, Dictionary<string, Tensor> data, int samples, int batchSize)
+    {
+        string name = graph.Outputs[0].Name;
+        var all = new List<float>();
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            int count = Math.Min(batchSize, samples - start);
+            var batch = data.ToDictionary(kv => kv.Key, kv => Rows(kv.Value, start, count));
+            all.AddRange(executor.Run(batch)[name].F);
+        }
+        return all.ToArray();
+    }
+
+    /// <summary>
+    /// SQNR (dB) of an integer model's first output against the float reference on the calibration samples:
+    /// <c>10·log10(Σ f² / Σ (f − q)²)</c> (200 dB when identical).
+    /// </summary>
+    internal static double LogitSqnr(EdgnBuilder builder, Dictionary<string, Tensor> data, int samples, float[] reference)
+    {
+        var model = EdgeNormModel.Load(builder.ToArray());
+        int batch = Math.Min(64, samples);
+        var session = model.CreateSession(new SessionOptions { MaxBatch = batch });
+        var output = model.Outputs[0];
+        var y = new float[batch * output.SampleElements];
+        double signal = 0, noise = 0;
+        for (int start = 0; start < samples; start += batch)
+        {
+            int count = Math.Min(batch, samples - start);
+            foreach (var input in model.Inputs)
+            {
+                var t = Rows(data[input.Name], start, count);
+                if (t.IsFloat) session.SetInput(input.Name, t.F);
+                else session.SetInput(input.Name, t.L);
+            }
+            session.Run(count);
+            session.GetOutput(output.Name, y.AsSpan(0, count * output.SampleElements));
+            for (int i = 0; i < count * output.SampleElements; i++)
+            {
+                double f = reference[start * output.SampleElements + i];
+                signal += f * f;
+                noise += (f - y[i]) * (f - y[i]);
+            }
+        }
+        return noise == 0 ? 200 : 10 * Math.Log10(signal / noise);
     }
 
     /// <summary>Runs the integer model on the first calibration samples and stores inputs and outputs as golden set "calib".</summary>
@@ -150,8 +204,19 @@ public static class Quantizer
     }
 
     /// <summary>The per-graph work: scale assignment and node emission.</summary>
-    private sealed class GraphQuantizer(Graph graph, IRangeSource ranges, string softmax, bool renormalize)
+    private sealed class GraphQuantizer(Graph graph, IRangeSource ranges, string softmax, bool renormalize, string gelu, bool foldIntoLinear)
     {
+        /// <summary>RepBN/PRepBN nodes seen.</summary>
+        public int RepBnNodes { get; private set; }
+
+        /// <summary>RepBN/PRepBN nodes folded into their following Linears (the rest are per-channel requants).</summary>
+        public int FoldedIntoLinear { get; private set; }
+
+        // A RepBN folded into the Linears that read it: its output name → (a, b); the output is the int16 input itself.
+        private readonly Dictionary<string, (double[] A, double[] B)> _folded = new(StringComparer.Ordinal);
+        // A value quantised with another tensor's calibrated range (a folded RepBN's token select reads x's).
+        private readonly Dictionary<string, string> _rangeOf = new(StringComparer.Ordinal);
+
         private sealed record QValue(string Name, DataType DType, float Scale, long[] Shape);
 
         private readonly EdgnBuilder _b = new();
@@ -228,13 +293,19 @@ public static class Quantizer
             int outN = w.Shape[0];
             int k = (int)(w.Length / outN);
             var bias = n.Inputs.Count > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2])?.F : null;
+            var wf = w.F;
+            if (_folded.TryGetValue(n.Inputs[0], out var affine))
+            {
+                var (fw, fb) = PrepBnFold.IntoFollowing(wf, outN, k, bias, affine.A, affine.B);
+                wf = fw.Select(v => (float)v).ToArray();
+                bias = fb.Select(v => (float)v).ToArray();
+            }
             string yName = n.Outputs[0];
             DataType outType = ProducerType(yName);
             var y = Define(yName, outType, ScaleOf(TiedRange(yName), outType), Shape(yName));
 
             var wq = new sbyte[outN * k];
             var sw = new float[outN];
-            var wf = w.F;
             for (int r = 0; r < outN; r++)
             {
                 float maxAbs = 0;
@@ -276,13 +347,15 @@ public static class Quantizer
             double scale = n.GetFloat("scale", 1f);
             double logitScale = Math.ScaleB(1.0, -LogitFractionBits);
             var logit = Dyadic((double)x.Scale * k.Scale * scale / logitScale, n);
-            var exp = IntExpBuilder.IBert(logitScale, 30);
-            var outM = Dyadic(v.Scale * Math.ScaleB(1.0, -Log2Codes.SumFractionBits) / y.Scale, n);
+            bool linear = softmax == "linear";
+            var exp = IntExpBuilder.IBert(logitScale, linear ? LinearSoftmax.ExpFractionBits : 30);
+            int sumBits = linear ? LinearSoftmax.ProbabilityBits : Log2Codes.SumFractionBits;
+            var outM = Dyadic(v.Scale * Math.ScaleB(1.0, -sumBits) / y.Scale, n);
             var attrs = new List<KeyValuePair<string, EdgnAttribute>>
             {
                 new("num_heads", n.GetInt("num_heads", 1)),
                 new("softmax", softmax),
-                new("renormalize", renormalize ? 1L : 0L),
+                new("renormalize", renormalize && !linear ? 1L : 0L),
                 new("logit_multiplier", new long[] { logit.Multiplier, logit.Shift }),
                 new("exp", new long[] { exp.X0, exp.Bq, exp.Cq, exp.Output.Multiplier, exp.Output.Shift }),
                 new("out_multiplier", new long[] { outM.Multiplier, outM.Shift }),
@@ -295,7 +368,33 @@ public static class Quantizer
             _b.AddNode(n.Name, IntegerOpNames.Attention, inputs, [y.Name], attrs);
         }
 
-        private void Gelu(Node n) => Table(n, n.GetString("approximate") == "tanh" ? RealFunctions.GeluTanh : RealFunctions.Gelu);
+        private void Gelu(Node n)
+        {
+            if (gelu == "lut")
+            {
+                Table(n, n.GetString("approximate") == "tanh" ? RealFunctions.GeluTanh : RealFunctions.Gelu);
+                return;
+            }
+            var x = In(n, 0, DataType.Int8);
+            var y = Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
+            long[] parameters;
+            double outScale;
+            if (gelu == "igelu")
+            {
+                var b = IntGeluBuilder.Build(x.Scale, 128);
+                var p = b.Parameters;
+                (parameters, outScale) = ([p.Bq, p.Cq, p.PostShift, p.One], b.OutputScale);
+            }
+            else
+            {
+                var b = IntGeluBuilder.BuildShift(x.Scale);
+                var p = b.Parameters;
+                (parameters, outScale) = ([p.Exp.X0, p.Exp.N, p.SigmoidBits], b.OutputScale);
+            }
+            var m = Dyadic(outScale / y.Scale, n);
+            _b.AddNode(n.Name, IntegerOpNames.Gelu, [x.Name], [y.Name],
+                [new("kind", gelu), new("params", parameters), new("multiplier", new long[] { m.Multiplier, m.Shift })]);
+        }
 
         private void Table(Node n, Func<double, double> f)
         {
@@ -318,15 +417,28 @@ public static class Quantizer
             // ŷ is 2^30·(q − μ)/S; the normalised value is ŷ·√C/2^30 (LayerNorm, S = σ_q) or ŷ·C/(k·2^30) (L1Norm, S = D).
             double unit = kind == "layernorm" ? Math.Sqrt(c) : c / (double)n.GetFloat("mad_scale", 1f);
             unit = Math.ScaleB(unit, -30);
+            int overflowShift = IntNorm.MinimumOverflowShift(16, c);
+            long epsQ = NormEpsilon.InSpreadUnits(kind, n.GetFloat("epsilon", kind == "layernorm" ? 1e-5f : 0f), c, x.Scale,
+                n.GetFloat("mad_scale", 1f), overflowShift);
             ChannelRequant(n, x, y, c, i => gamma[i] * unit, i => beta[i], kind == "layernorm"
-                ? [new("kind", kind), new("overflow_shift", (long)IntNorm.MinimumOverflowShift(16, c))]
-                : [new("kind", kind)], IntegerOpNames.Norm);
+                ? [new("kind", kind), new("overflow_shift", (long)overflowShift), new("epsilon_q", epsQ)]
+                : [new("kind", kind), new("epsilon_q", epsQ)], IntegerOpNames.Norm);
         }
 
         private void RepBn(Node n)
         {
+            RepBnNodes++;
             var x = In(n, 0, DataType.Int16);
             int c = (int)x.Shape[^1];
+            if (foldIntoLinear && ReadOnlyByLinears(n.Outputs[0]))
+            {
+                // integer-ops.md §6.2 "into the following Linear": no node here; the readers take x (int16 → int8 at
+                // x's own range) and fold a, b into their weights and bias.
+                _folded[n.Outputs[0]] = RepBnOp.Fold(n, n.Inputs.Select(i => i.Length == 0 ? null : Const(i)).ToArray(), c);
+                _q[n.Outputs[0]] = x;
+                FoldedIntoLinear++;
+                return;
+            }
             var y = Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
             var inputs = n.Inputs.Select(i => i.Length == 0 ? null : Const(i)).ToArray();
             var (a, b) = RepBnOp.Fold(n, inputs, c);
@@ -416,6 +528,11 @@ public static class Quantizer
                 throw new QuantizationException($"node '{n.Name}': only Gather(x [B,S,D], scalar constant, axis=1) is supported yet");
             long i = idx.L[0] < 0 ? idx.L[0] + x.Shape[1] : idx.L[0];
             var y = Define(n.Outputs[0], x.DType, x.Scale, Shape(n.Outputs[0]));
+            if (_folded.TryGetValue(n.Inputs[0], out var affine))
+            {
+                _folded[n.Outputs[0]] = affine;
+                _rangeOf[n.Outputs[0]] = x.Name;
+            }
             _b.AddNode(n.Name, IntegerOpNames.SelectToken, [x.Name], [y.Name], [new("index", i)]);
         }
 
@@ -499,6 +616,22 @@ public static class Quantizer
             _b.AddNode(n.Name, IntegerOpNames.Embedding, [ids.Name, p + ".table"], [y.Name]);
         }
 
+        /// <summary>True when every reader of a RepBN output is a fused Linear (as its data input), directly or through one token select.</summary>
+        private bool ReadOnlyByLinears(string name)
+        {
+            if (_graphOutputs.Contains(name) || !_consumers.TryGetValue(name, out var users) || users.Count == 0) return false;
+            foreach (var u in users)
+            {
+                if (u.IsFused && u.OpType == "Linear" && u.Inputs[0] == name) continue;
+                if (!u.IsFused && u.OpType == "Gather" && u.Inputs[0] == name && !_graphOutputs.Contains(u.Outputs[0])
+                    && _consumers.TryGetValue(u.Outputs[0], out var next) && next.Count > 0
+                    && next.All(l => l.IsFused && l.OpType == "Linear" && l.Inputs[0] == u.Outputs[0]))
+                    continue;
+                return false;
+            }
+            return true;
+        }
+
         /// <summary>A normaliser writes int8 when only matmuls (or a token select feeding one) read it; int16 when the residual stream does (post-LN).</summary>
         private DataType NormOutputType(string name)
         {
@@ -522,7 +655,7 @@ public static class Quantizer
 
         private float ScaleOf(string name, DataType dtype)
         {
-            float maxAbs = ranges.Get(name).MaxAbs;
+            float maxAbs = ranges.Get(_rangeOf.TryGetValue(name, out var source) ? source : name, dtype).MaxAbs; // clipping calibrators choose per width
             if (!(maxAbs > 0) || float.IsInfinity(maxAbs)) maxAbs = 1f;
             return maxAbs / (dtype == DataType.Int8 ? 127f : 32767f);
         }

@@ -25,22 +25,4 @@ internal static class PendingVerbs
     }
 
     private static Argument<string> Model(string what = "M.edgn") => new("model") { Description = what };
-
-    public static Command ExportQdq(TextWriter err) => Pending("export-qdq",
-        "Export the calibration as a QDQ ONNX model for ONNX Runtime.", "issues #4 and #5", err,
-        Model(), new Option<string>("--output", "-o") { Description = "M.qdq.onnx" });
-
-    public static Command Bundle(TextWriter err) => Pending("bundle",
-        "Deployable bundle for a board: AOT binary, model, manifest, run script, systemd unit.", "issue #6", err,
-        Model(),
-        new Option<string>("--rid") { Description = "linux-arm64, linux-x64, …" },
-        new Option<string>("--binary") { Description = "the RID's AOT edgenorm binary" },
-        new Option<string>("--output", "-o") { Description = "OUT.tar.gz" });
-
-    public static Command Embed(TextWriter err) => Pending("embed",
-        "The model as a C array or an aligned raw image for a flash partition.", "issue #6", err,
-        Model(),
-        new Option<string>("--format") { Description = "c|bin" },
-        new Option<int>("--align") { Description = "alignment in bytes" },
-        new Option<string>("--output", "-o") { Description = "OUT" });
 }

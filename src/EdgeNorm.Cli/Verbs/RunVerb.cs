@@ -52,6 +52,7 @@ internal static class RunVerb
     internal static Dictionary<string, Tensor> RunAll(EdgeNormModel m, Dictionary<string, Tensor> inputs)
     {
         int n = inputs.First().Value.Shape[0];
+        if (n == 0) throw new EdgeNormException($"input '{inputs.First().Key}' has no samples (axis 0 is 0); pass at least one");
         foreach (var i in m.Inputs)
         {
             var t = inputs[i.Name];

@@ -89,11 +89,13 @@ internal static class RankInference
             case "ConstantOfShape":
             {
                 int i = n.OpType == "Reshape" ? 1 : 0;
+                if (n.Inputs.Count <= i) return null; // malformed node (fuzzing): the op check reports it
                 if (g.TryConstant(n.Inputs[i], out var t)) return [(int)t.Length];
                 return [ShapeVector.Resolve(g, n.Inputs[i])?.Length];
             }
             case "Expand":
             {
+                if (n.Inputs.Count < 2) return null;
                 int? len = g.TryConstant(n.Inputs[1], out var t) ? (int)t.Length : ShapeVector.Resolve(g, n.Inputs[1])?.Length;
                 return len is int l && R(0) is int r0 ? [Math.Max(l, r0)] : null;
             }

@@ -19,16 +19,16 @@ internal static class Boundary
             case DataType.Int8:
                 {
                     var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(arena);
-                    for (int i = 0; i < x.Length; i++) dst[i] = (sbyte)Code(name, x[i], s, z, sbyte.MinValue, sbyte.MaxValue);
+                    for (int i = 0; i < x.Length; i++) dst[i] = (sbyte)Code(name, i, x[i], s, z, sbyte.MinValue, sbyte.MaxValue);
                     break;
                 }
             case DataType.UInt8:
-                for (int i = 0; i < x.Length; i++) arena[i] = (byte)Code(name, x[i], s, z, byte.MinValue, byte.MaxValue);
+                for (int i = 0; i < x.Length; i++) arena[i] = (byte)Code(name, i, x[i], s, z, byte.MinValue, byte.MaxValue);
                 break;
             case DataType.Int16:
                 {
                     var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(arena);
-                    for (int i = 0; i < x.Length; i++) dst[i] = (short)Code(name, x[i], s, z, short.MinValue, short.MaxValue);
+                    for (int i = 0; i < x.Length; i++) dst[i] = (short)Code(name, i, x[i], s, z, short.MinValue, short.MaxValue);
                     break;
                 }
             default:
@@ -36,9 +36,10 @@ internal static class Boundary
         }
     }
 
-    private static long Code(string name, float x, float s, long z, long lo, long hi)
+    /// <summary>NaN is refused (naming the flat element index, batch included); ±Inf saturates like any out-of-range value.</summary>
+    private static long Code(string name, int index, float x, float s, long z, long lo, long hi)
     {
-        if (float.IsNaN(x)) throw new InputShapeException($"input '{name}' contains NaN");
+        if (float.IsNaN(x)) throw new InputShapeException($"input '{name}' contains NaN at element {index}; NaN has no quantised code — clean the input");
         float r = MathF.Round(x / s, MidpointRounding.ToEven);
         if (r >= hi - z) return hi;
         if (r <= lo - z) return lo;

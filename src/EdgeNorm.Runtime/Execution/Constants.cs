@@ -6,7 +6,7 @@ using EdgeNorm.Runtime.Numerics;
 namespace EdgeNorm.Runtime.Execution;
 
 /// <summary>Reads a node's stored tensors and attributes into the arrays its op keeps (at load, once).</summary>
-internal sealed class Constants(EdgnModel file, EdgnNode node)
+internal sealed class Constants(EdgnModel file, EdgnNode node, ModelImage? image = null)
 {
     public EdgnNode Node => node;
 
@@ -47,6 +47,21 @@ internal sealed class Constants(EdgnModel file, EdgnNode node)
         return file.GetTensorData(t.Name).ToArray();
     }
 
+    /// <summary>
+    /// A packed GEMM weight in the canonical layout (format.md §5.2) read in place: a view of the memory-mapped
+    /// file (or of the caller's image), no copy — the model's resident size is then mostly the mapping. Use
+    /// <c>.Span</c> per call; the model keeps the mapping alive.
+    /// </summary>
+    public ReadOnlyMemory<byte> PackedWeightMemory(int input, out int n, out int k)
+    {
+        var t = Tensor(input);
+        if (!t.IsPacked || t.DType != DataType.Int8 || t.Shape.Count != 2)
+            throw new UnsupportedModelException($"node '{node.Name}': '{t.Name}' must be a packed int8 [N, K] weight");
+        n = checked((int)t.Shape[0]);
+        k = checked((int)t.Shape[1]);
+        return image is null ? file.GetTensorData(t.Name).ToArray() : image.Tensor(t);
+    }
+
     public DyadicMultiplier[] Multipliers(int multInput, int shiftInput, int count)
     {
         var m = Array<int>(multInput, DataType.Int32, count);
@@ -70,6 +85,11 @@ internal sealed class Constants(EdgnModel file, EdgnNode node)
             throw new UnsupportedModelException($"node '{node.Name}': integer attribute '{attribute}' is missing");
         return a.Int;
     }
+
+    /// <summary>An optional integer attribute (absent in files written before it existed): its value, or <paramref name="fallback"/>.</summary>
+    public long IntOrDefault(string attribute, long fallback) =>
+        node.Attributes.TryGetValue(attribute, out var a) ? (a.Kind == EdgnAttributeKind.Int ? a.Int
+            : throw new UnsupportedModelException($"node '{node.Name}': attribute '{attribute}' must be an integer")) : fallback;
 
     public IReadOnlyList<long> Ints(string attribute) => node.GetInts(attribute)
         ?? throw new UnsupportedModelException($"node '{node.Name}': attribute '{attribute}' is missing");

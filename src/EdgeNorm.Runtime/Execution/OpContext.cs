@@ -21,6 +21,9 @@ internal readonly ref struct OpContext
 
     public int Batch { get; }
 
+    /// <summary>The session's kernel path (chosen once at session creation): Scalar runs the reference kernels.</summary>
+    public Platform.KernelPath Path { get; init; }
+
     public Span<T> Value<T>(int slot) where T : unmanaged
     {
         var s = _slots[slot];

@@ -17,7 +17,9 @@ internal sealed class Plan
     public required EdgnValue[] Inputs { get; init; }
     public required EdgnValue[] Outputs { get; init; }
 
-    public static Plan Build(EdgnModel file)
+    /// <param name="file">The validated model.</param>
+    /// <param name="image">Where ops read large constants in place (null: copies).</param>
+    public static Plan Build(EdgnModel file, ModelImage? image = null)
     {
         var h = file.Header;
         var slots = new List<ValueSlot>();
@@ -51,7 +53,7 @@ internal sealed class Plan
                 : throw new UnsupportedModelException($"node '{node.Name}': output '{o}' has no value description (dtype, shape)")).ToArray();
             if (ins.Length == 0 || ins[0] < 0)
                 throw new UnsupportedModelException($"node '{node.Name}': its first input must be a value");
-            var c = new Constants(file, node);
+            var c = new Constants(file, node, image);
             var x = slots[ins[0]];
             var y = slots[outs[0]];
             IntegerOp op = node.OpType switch
@@ -66,6 +68,7 @@ internal sealed class Plan
                 IntegerOpNames.Embedding => new EmbeddingOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.ChannelAffine => new ChannelAffineOp(c, x.SampleShape[^1]) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.Lookup => new LookupOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
+                IntegerOpNames.Gelu => new GeluOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.Add => new AddOp(c) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.AddConstant => new AddConstantOp(c, x.SampleElements) { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.PrependToken => new PrependTokenOp(c, x.DType, x.SampleElements * x.ElementSize) { Name = node.Name, Inputs = ins, Outputs = outs },

@@ -10,6 +10,12 @@ namespace EdgeNorm.Runtime.Numerics;
 public static class IntNorm
 {
     /// <summary>
+    /// Largest ε in spread units (ε_V of LayerNorm, ε_D of L1Norm, docs/numerics.md §8.4–8.5), 2^40: keeps
+    /// <c>V + ε_V</c> inside uint64 for every row an int16 input can produce and D + ε_D far inside int64.
+    /// </summary>
+    public const long MaxEpsilon = 1L << 40;
+
+    /// <summary>
     /// Normaliser of a row with spread S ≥ 1 (σ_q of LayerNorm, D of L1Norm): with <c>b = bitlen(S)</c>
     /// (2^(b−1) ≤ S &lt; 2^b), <c>F = ⌊2^(b+29)/S⌋ ∈ (2^29, 2^30]</c> and <paramref name="shift"/> = b − 1, so that
     /// <c>F/2^shift ≈ 2^30/S</c> with relative error &lt; 2^-29 for every S (I-BERT's <c>⌊2^31/S⌋</c> keeps only

@@ -1,7 +1,9 @@
 using EdgeNorm.Model.Ir;
 using EdgeNorm.Runtime.Execution;
 using EdgeNorm.Runtime.Kernels.Reference;
+using EdgeNorm.Runtime.Kernels.Vector;
 using EdgeNorm.Runtime.Numerics;
+using EdgeNorm.Runtime.Platform;
 
 namespace EdgeNorm.Runtime.Ops;
 
@@ -10,8 +12,13 @@ internal sealed class AddOp(Constants c) : IntegerOp
 {
     private readonly DyadicMultiplier _ma = c.Multiplier("multiplier_a"), _mb = c.Multiplier("multiplier_b");
 
-    public override void Execute(in OpContext ctx) =>
-        RequantizeReference.ResidualAdd(ctx.Value<short>(Inputs[0]), _ma, ctx.Value<short>(Inputs[1]), _mb, ctx.Value<short>(Outputs[0]));
+    public override void Execute(in OpContext ctx)
+    {
+        if (ctx.Path == KernelPath.Scalar)
+            RequantizeReference.ResidualAdd(ctx.Value<short>(Inputs[0]), _ma, ctx.Value<short>(Inputs[1]), _mb, ctx.Value<short>(Outputs[0]));
+        else
+            AddVector.ResidualAdd(ctx.Value<short>(Inputs[0]), _ma, ctx.Value<short>(Inputs[1]), _mb, ctx.Value<short>(Outputs[0]), VectorWidths.For(ctx.Path));
+    }
 }
 
 /// <summary>QAddConst: int16 a + a stored int16 constant of one sample, broadcast over the batch.</summary>
@@ -33,7 +40,8 @@ internal sealed class AddConstantOp : IntegerOp
         var y = ctx.Value<short>(Outputs[0]);
         int n = _b.Length;
         for (int b = 0; b < ctx.Batch; b++)
-            RequantizeReference.ResidualAdd(a.Slice(b * n, n), _ma, _b, _mb, y.Slice(b * n, n));
+            if (ctx.Path == KernelPath.Scalar) RequantizeReference.ResidualAdd(a.Slice(b * n, n), _ma, _b, _mb, y.Slice(b * n, n));
+            else AddVector.ResidualAdd(a.Slice(b * n, n), _ma, _b, _mb, y.Slice(b * n, n), VectorWidths.For(ctx.Path));
     }
 }
 
@@ -42,8 +50,11 @@ internal sealed class LookupOp(Constants c) : IntegerOp
 {
     private readonly sbyte[] _table = c.Array<sbyte>(1, DataType.Int8, 256);
 
-    public override void Execute(in OpContext ctx) =>
-        LookupTableReference.Apply(ctx.Value<sbyte>(Inputs[0]), _table, ctx.Value<sbyte>(Outputs[0]));
+    public override void Execute(in OpContext ctx)
+    {
+        if (ctx.Path == KernelPath.Scalar) LookupTableReference.Apply(ctx.Value<sbyte>(Inputs[0]), _table, ctx.Value<sbyte>(Outputs[0]));
+        else LookupVector.Apply(ctx.Value<sbyte>(Inputs[0]), _table, ctx.Value<sbyte>(Outputs[0]), VectorWidths.For(ctx.Path));
+    }
 }
 
 /// <summary>QPrependToken: [B, S, D] → [B, S+1, D] with a stored row first (any element type, bytes copied).</summary>
@@ -97,6 +108,11 @@ internal sealed class RequantOp(Constants c) : IntegerOp
     {
         var x = ctx.Value<short>(Inputs[0]);
         var y = ctx.Value<sbyte>(Outputs[0]);
+        if (ctx.Path != KernelPath.Scalar)
+        {
+            RequantizeVector.PerTensor(x, y, _m, VectorWidths.For(ctx.Path));
+            return;
+        }
         for (int i = 0; i < x.Length; i++) y[i] = Requantizer.ToInt8(x[i], _m);
     }
 }

@@ -4,7 +4,8 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeNorm.Runtime.Platform;
 
 /// <summary>
-/// What the CPU has, read from the hardware (CPUID on x64) and the kernel (/proc/cpuinfo), not from the
+/// What the CPU has, read from the hardware (CPUID on x64) and the kernel (/proc/cpuinfo; on arm64 the
+/// AT_HWCAP/AT_HWCAP2 words of /proc/self/auxv), not from the
 /// intrinsics' <c>IsSupported</c>: NativeAOT fixes those at compile time, so they describe the binary,
 /// not the board. <see cref="BinaryIsa"/> reports the other side.
 /// </summary>
@@ -14,7 +15,7 @@ public sealed class CpuFeatures
     public string ModelName { get; }
     /// <summary>Feature names in the kernel's spelling (lower case), e.g. avx2, avx512bw, avx_vnni, asimd, asimddp.</summary>
     public IReadOnlySet<string> Features { get; }
-    /// <summary>Where <see cref="Features"/> came from: "cpuid", "/proc/cpuinfo" or both.</summary>
+    /// <summary>Where <see cref="Features"/> came from: "cpuid", "/proc/cpuinfo", "cpuid+/proc/cpuinfo" or (arm64) "auxv".</summary>
     public string Source { get; }
 
     private CpuFeatures(string arch, string model, HashSet<string> features, string source)
@@ -32,7 +33,7 @@ public sealed class CpuFeatures
 
     private static CpuFeatures Detect()
     {
-        var arch = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        var arch = RuntimeInformation.ProcessArchitecture;
         var features = new HashSet<string>(StringComparer.Ordinal);
         var sources = new List<string>();
 
@@ -41,8 +42,28 @@ public sealed class CpuFeatures
             ReadCpuid(features);
             sources.Add("cpuid");
         }
-        var (procModel, procFeatures) = ReadProcCpuinfo();
-        if (procFeatures.Count > 0)
+        var cpuinfo = ReadProcCpuinfo();
+        byte[]? auxv = arch == System.Runtime.InteropServices.Architecture.Arm64 ? AuxiliaryVector.ReadCurrent() : null;
+        return Combine(arch, features, sources, cpuinfo, auxv);
+    }
+
+    /// <summary>
+    /// Merges what the hardware (CPUID, already in <paramref name="features"/>), the kernel's /proc/cpuinfo and, on
+    /// arm64, the auxiliary vector say. Separate from <see cref="Detect"/> so tests can feed fixed images.
+    /// </summary>
+    internal static CpuFeatures Combine(Architecture arch, HashSet<string> features, List<string> sources,
+        IEnumerable<string>? cpuinfo, byte[]? auxv)
+    {
+        bool arm64 = arch == System.Runtime.InteropServices.Architecture.Arm64;
+        var (procModel, procFeatures) = ParseCpuinfo(cpuinfo ?? [], arm64);
+        if (arm64 && auxv is not null && AuxiliaryVector.Find(auxv, AuxiliaryVector.AtHwcap) is { } hwcap)
+        {
+            // AT_HWCAP is what the kernel grants this process; /proc/cpuinfo "Features" says the same on a board,
+            // but under qemu-user the file is the host's (x86 "flags"), so the auxv wins.
+            Arm64Hwcaps.AddNames(hwcap, AuxiliaryVector.Find(auxv, AuxiliaryVector.AtHwcap2) ?? 0, features);
+            sources.Add("auxv");
+        }
+        else if (procFeatures.Count > 0)
         {
             if (sources.Count > 0)
             {
@@ -56,7 +77,7 @@ public sealed class CpuFeatures
             }
             sources.Add("/proc/cpuinfo");
         }
-        return new CpuFeatures(arch, procModel, features, sources.Count == 0 ? "none" : string.Join("+", sources));
+        return new CpuFeatures(arch.ToString().ToLowerInvariant(), procModel, features, sources.Count == 0 ? "none" : string.Join("+", sources));
     }
 
     // Flags whose kernel spelling we use verbatim and that /proc/cpuinfo lists when present.
@@ -101,29 +122,39 @@ public sealed class CpuFeatures
         if ((reg & (1 << bit)) != 0) f.Add(name);
     }
 
-    private static (string Model, HashSet<string> Features) ReadProcCpuinfo()
+    private static string[]? ReadProcCpuinfo()
+    {
+        try
+        {
+            return File.ReadAllLines("/proc/cpuinfo");
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// The model name and feature list of /proc/cpuinfo. On arm64 only the arm64 keys count ("Features", "Model",
+    /// "CPU part"): qemu-user passes the x86 host's file through, whose "flags" and "model name" describe the host.
+    /// </summary>
+    internal static (string Model, HashSet<string> Features) ParseCpuinfo(IEnumerable<string> lines, bool arm64)
     {
         var features = new HashSet<string>(StringComparer.Ordinal);
         string model = "";
-        try
+        foreach (var line in lines)
         {
-            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            int colon = line.IndexOf(':');
+            if (colon < 0) continue;
+            var key = line[..colon].Trim();
+            var value = line[(colon + 1)..].Trim();
+            bool modelKey = arm64 ? key is "Model" or "CPU part" : key is "model name" or "Model" or "CPU part";
+            if (model.Length == 0 && modelKey) model = value;
+            if (arm64 ? key == "Features" : key is "flags" or "Features")
             {
-                int colon = line.IndexOf(':');
-                if (colon < 0) continue;
-                var key = line[..colon].Trim();
-                var value = line[(colon + 1)..].Trim();
-                if (model.Length == 0 && key is "model name" or "Model" or "CPU part")
-                    model = value;
-                if (key is "flags" or "Features")
-                {
+                // every core lists the same flags: the first list is enough
+                if (features.Count == 0)
                     foreach (var flag in value.Split(' ', StringSplitOptions.RemoveEmptyEntries)) features.Add(flag);
-                    break; // every core lists the same flags
-                }
             }
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
         return (model, features);
     }
 }

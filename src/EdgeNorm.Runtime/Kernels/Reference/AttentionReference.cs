@@ -58,6 +58,24 @@ public static class AttentionReference
     }
 
     /// <summary>
+    /// Linear softmax (<c>--softmax linear</c>, docs/numerics.md §6.5): <c>acc[j] = Σ_i p_i·V[i, j]</c> with uint8
+    /// probabilities p at scale 2^-8 (<see cref="SoftmaxReference.NormalizeLinear"/>), int8 × uint8 → int32 at
+    /// scale <c>s_v·2^-8</c>. Exact; |acc| ≤ 128·Σp ≤ 2^15 for a softmax row (Σp ≤ 256), N·2^15 for any p.
+    /// </summary>
+    public static void LinearWeightedSum(ReadOnlySpan<byte> probabilities, ReadOnlySpan<sbyte> v, Span<int> acc)
+    {
+        int d = CheckShapes(probabilities.Length, v.Length, acc.Length);
+        acc.Clear();
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            int p = probabilities[i];
+            if (p == 0) continue;
+            ReadOnlySpan<sbyte> row = v.Slice(i * d, d);
+            for (int j = 0; j < d; j++) acc[j] += p * row[j];
+        }
+    }
+
+    /// <summary>
     /// Optional renormalisation of attention sums by the row's dequantised code sum S
     /// (<see cref="Log2Codes.DequantizedSumLis"/> or <see cref="Log2Codes.DequantizedSumLogSqrt2"/>):
     /// <c>acc[j] ← (acc[j]·G + 2^15) &gt;&gt; 16</c>, <c>G = ⌊2^31/S⌋</c>. Same scale before and after.

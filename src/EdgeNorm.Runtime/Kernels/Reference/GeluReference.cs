@@ -12,6 +12,13 @@ public static class GeluReference
         for (int i = 0; i < src.Length; i++) dst[i] = IntGelu.IBert(src[i], p);
     }
 
+    /// <summary><c>dst[i] = IntGelu.IBert(src[i])</c>: i-GELU of int8 codes (<c>--gelu igelu</c> on an int8 GELU input).</summary>
+    public static void IBert(ReadOnlySpan<sbyte> src, Span<int> dst, in IntGeluParameters p)
+    {
+        RequantizeReference.CheckLengths(src.Length, dst.Length);
+        for (int i = 0; i < src.Length; i++) dst[i] = IntGelu.IBert(src[i], p);
+    }
+
     /// <summary><c>dst[i] = IntGelu.Shift(src[i])</c>: ShiftGELU of int8 codes.</summary>
     public static void Shift(ReadOnlySpan<sbyte> src, Span<int> dst, in ShiftGeluParameters p)
     {

@@ -44,11 +44,10 @@ public static class SoftmaxReference
     {
         RequantizeReference.CheckLengths(e.Length, probabilities.Length);
         long sum = RowSum(e);
-        if (sum > 1L << 32)
+        if (sum > LinearSoftmax.MaxSum)
             throw new ArgumentException($"the exponential row sums to {sum} > 2^32; use 15 output fraction bits");
-        long factor = sum == 0 ? 0 : (1L << 32) / sum;
-        for (int i = 0; i < e.Length; i++)
-            probabilities[i] = (byte)Math.Min((e[i] * factor) >> 24, byte.MaxValue);
+        long factor = LinearSoftmax.Factor(sum);
+        for (int i = 0; i < e.Length; i++) probabilities[i] = LinearSoftmax.Probability(e[i], factor);
     }
 
     /// <summary>

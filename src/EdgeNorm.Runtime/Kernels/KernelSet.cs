@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EdgeNorm.Runtime.Execution;
+using EdgeNorm.Runtime.Kernels.Gemm;
+using EdgeNorm.Runtime.Platform;
+
+namespace EdgeNorm.Runtime.Kernels;
+
+/// <summary>
+/// A session's kernel table, chosen once at creation (MLAS-style dispatch: no ISA checks in the inner loops), and
+/// its worker threads. Also the stable entry point for benchmarks and tests: <c>KernelSet.Create(path, threads)</c>,
+/// then <see cref="Gemm(GemmWeights, ReadOnlySpan{sbyte}, int, Span{sbyte}, Span{byte})"/>. One call at a time.
+/// </summary>
+public sealed unsafe class KernelSet : IDisposable
+{
+    private readonly GemmKernel _gemm;
+    private readonly WorkerPool _pool;
+    private readonly GemmCall _call = new();
+
+    private KernelSet(KernelPath path, int threads)
+    {
+        Path = path;
+        _gemm = GemmKernel.For(path);
+        _pool = new WorkerPool(threads);
+    }
+
+    /// <summary>Largest <see cref="Threads"/> accepted.</summary>
+    public const int MaxThreads = 256;
+
+    /// <summary>
+    /// The kernels of <paramref name="path"/> (default <see cref="KernelPaths.Select"/>: EDGENORM_KERNELS or the best
+    /// usable path) on <paramref name="threads"/> threads (the caller + threads − 1 workers started now).
+    /// </summary>
+    public static KernelSet Create(KernelPath? path = null, int threads = 1)
+    {
+        if (threads < 1 || threads > MaxThreads)
+            throw new SessionConfigurationException($"threads must be between 1 and {MaxThreads}, got {threads}");
+        return new KernelSet(KernelPaths.Select(path), threads);
+    }
+
+    /// <summary>The kernel path every op of this set runs.</summary>
+    public KernelPath Path { get; }
+
+    /// <summary>Threads a GEMM is split over.</summary>
+    public int Threads => _pool.Threads;
+
+    internal WorkerPool Pool => _pool;
+
+    /// <summary>Scratch bytes a GEMM of <paramref name="m"/> rows and reduction length <paramref name="k"/> needs on any path.</summary>
+    public static long GemmScratchBytes(int m, int k) => ((long)m + 16) * (((k + 3) / 4 * 8 + 63) & ~63L) + 64;
+
+    /// <summary>
+    /// <c>y[r, c] = sat8(Scale(bias[c] + Σ_k a[r, k]·W[c, k]; m[c]) + o[c])</c> for the <paramref name="m"/> rows of
+    /// <paramref name="a"/> (row-major [m, K]) into <paramref name="y"/> ([m, N]); identical bytes on every path and
+    /// thread count. <paramref name="scratch"/> holds <see cref="GemmScratchBytes"/>.
+    /// </summary>
+    public void Gemm(GemmWeights weights, ReadOnlySpan<sbyte> a, int m, Span<sbyte> y, Span<byte> scratch) =>
+        Run(weights, a, m, ref Unsafe.As<sbyte, byte>(ref MemoryMarshal.GetReference(y)), y.Length, false, scratch);
+
+    /// <summary>As the int8 overload, requantising to int16.</summary>
+    public void Gemm(GemmWeights weights, ReadOnlySpan<sbyte> a, int m, Span<short> y, Span<byte> scratch) =>
+        Run(weights, a, m, ref Unsafe.As<short, byte>(ref MemoryMarshal.GetReference(y)), y.Length, true, scratch);
+
+    private void Run(GemmWeights w, ReadOnlySpan<sbyte> a, int m, ref byte y, int yLength, bool int16, Span<byte> scratch)
+    {
+        if (m < 0 || (long)m * w.K > a.Length) throw new ArgumentException($"{m} rows of K = {w.K} need {(long)m * w.K} activations, got {a.Length}", nameof(a));
+        if ((long)m * w.N > yLength) throw new ArgumentException($"{m} rows of N = {w.N} need {(long)m * w.N} outputs, got {yLength}", nameof(y));
+        if (scratch.Length < GemmScratchBytes(m, w.K)) throw new ArgumentException($"GEMM scratch needs {GemmScratchBytes(m, w.K)} bytes, got {scratch.Length}", nameof(scratch));
+        if (m == 0) return;
+        fixed (sbyte* pa = a)
+        fixed (byte* py = &y)
+        fixed (byte* ps = scratch)
+        {
+            // The pins hold until every part is done: WorkerPool.Run returns only then.
+            var c = _call;
+            c.Kernel = _gemm;
+            c.Weights = w;
+            c.A = pa;
+            c.M = m;
+            c.Prepared = (byte*)(((nint)ps + 63) & ~(nint)63);
+            c.Stride = _gemm.RowStride(w.Groups);
+            c.Y = py;
+            c.Int16 = int16;
+            _gemm.Prepare(c);
+            _pool.Run(c);
+            c.Weights = null!;
+            c.A = null;
+            c.Y = null;
+        }
+    }
+
+    /// <summary>Stops the worker threads.</summary>
+    public void Dispose() => _pool.Dispose();
+}

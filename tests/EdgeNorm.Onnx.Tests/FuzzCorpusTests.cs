@@ -1,0 +1,37 @@
+using EdgeNorm.Model;
+using EdgeNorm.Tests;
+using Xunit;
+
+namespace EdgeNorm.Onnx.Tests;
+
+/// <summary>
+/// The committed ONNX fuzz corpus (tests/Fuzz/corpus/onnx: seeds and minimised crashers, docs/reliability.md) through
+/// the fuzz target's path — load from bytes, then BN statistics and fusion: each file imports or fails with our
+/// exception type, never anything else.
+/// </summary>
+public class FuzzCorpusTests
+{
+    public static TheoryData<string> Files() =>
+        new(Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "tests", "Fuzz", "corpus", "onnx")).Select(Path.GetFileName).Order()!);
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void CorpusFile_ImportsOrFailsWithOurException(string file)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, "tests", "Fuzz", "corpus", "onnx", file));
+        try
+        {
+            OnnxImporter.Process(OnnxModelLoader.Load(bytes, displayName: file));
+        }
+        catch (EdgeNormException) when (!file.StartsWith("tiny_vit", StringComparison.Ordinal)) { }
+    }
+
+    [Fact]
+    public void ReshapeWithOneInput_IsAnImportError()
+    {
+        // Minimised AFL crasher: a Reshape node with no shape input crashed rank inference in fusion.
+        byte[] bytes = File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, "tests", "Fuzz", "corpus", "onnx", "crash-reshape-one-input.onnx"));
+        var e = Assert.ThrowsAny<EdgeNormException>(() => OnnxImporter.Process(OnnxModelLoader.Load(bytes, displayName: "crash.onnx")));
+        Assert.Contains("crash.onnx", e.Message);
+    }
+}
