@@ -10,12 +10,13 @@ namespace EdgeNorm.Runtime;
 /// <see cref="SetInput(string, ReadOnlySpan{float})"/> / <see cref="SetInput(string, ReadOnlySpan{long})"/> for each,
 /// then <see cref="Run(int)"/>, then <see cref="GetOutput(string, Span{float})"/>.
 /// </summary>
-public sealed class InferenceSession
+public sealed class InferenceSession : IDisposable
 {
     private readonly Plan _plan;
     private readonly long[] _offsets;
     private readonly byte[] _arena;
     private readonly byte[] _scratch;
+    private readonly Kernels.KernelSet _kernels;
     private int _busy;
     private int _batch = -1;
 
@@ -36,7 +37,17 @@ public sealed class InferenceSession
             throw new InputShapeException($"MaxBatch {MaxBatch} needs an arena of {arena} bytes, more than one array holds");
         _arena = new byte[arena];
         _scratch = new byte[Math.Max(scratch, 64)];
+        _kernels = Kernels.KernelSet.Create(options.KernelPath, options.Threads);
     }
+
+    /// <summary>The kernel path this session runs (chosen once at creation).</summary>
+    public Platform.KernelPath KernelPath => _kernels.Path;
+
+    /// <summary>Threads per inference.</summary>
+    public int Threads => _kernels.Threads;
+
+    /// <summary>Stops the session's worker threads (if <see cref="SessionOptions.Threads"/> &gt; 1).</summary>
+    public void Dispose() => _kernels.Dispose();
 
     /// <summary>Per-op timing, once <see cref="EnableProfiling"/> was called (bench --profile); null otherwise.</summary>
     public OpProfile? Profile { get; private set; }
@@ -124,7 +135,7 @@ public sealed class InferenceSession
 
     private void Execute(int batch)
     {
-        var ctx = new OpContext(_arena, _scratch, _plan.Slots, _offsets, batch);
+        var ctx = new OpContext(_arena, _scratch, _plan.Slots, _offsets, batch, _kernels) { Path = _kernels.Path };
         if (Profile is { } profile)
         {
             for (int i = 0; i < _plan.Ops.Length; i++)

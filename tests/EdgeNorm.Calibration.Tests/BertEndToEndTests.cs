@@ -38,7 +38,7 @@ public class BertEndToEndTests(ITestOutputHelper output)
         for (int start = 0; start < n; start += 250)
         {
             int count = Math.Min(250, n - start);
-            var logits = executor.Run(test.ToDictionary(kv => kv.Key, kv => Quantizer.Rows(kv.Value, start, count)))[Graph.Value.Outputs[0].Name];
+            var logits = executor.Run(test.ToDictionary(kv => kv.Key, kv => EndToEnd.Rows(kv.Value, start, count)))[Graph.Value.Outputs[0].Name];
             EndToEnd.ArgMax(logits.F, count, (int)(logits.Length / count), predicted.AsSpan(start, count));
         }
         return predicted;

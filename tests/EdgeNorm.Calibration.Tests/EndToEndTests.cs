@@ -76,10 +76,20 @@ internal static class EndToEnd
         for (int start = 0; start < n; start += 256)
         {
             int count = Math.Min(256, n - start);
-            var logits = executor.Run(new Dictionary<string, Tensor> { ["input"] = Quantizer.Rows(x, start, count) })[graph.Outputs[0].Name];
+            var logits = executor.Run(new Dictionary<string, Tensor> { ["input"] = EndToEnd.Rows(x, start, count) })[graph.Outputs[0].Name];
             ArgMax(logits.F, count, (int)(logits.Length / count), predicted.AsSpan(start, count));
         }
         return predicted;
+    }
+
+    /// <summary>Samples [start, start + count) of a batch-first tensor.</summary>
+    public static Tensor Rows(Tensor t, int start, int count)
+    {
+        int row = (int)(t.Length / t.Shape[0]);
+        int[] shape = [count, .. t.Shape[1..]];
+        return t.IsFloat
+            ? Tensor.FromFloats(shape, t.F.AsSpan(start * row, count * row).ToArray())
+            : Tensor.FromLongs(t.DataType, shape, t.L.AsSpan(start * row, count * row).ToArray());
     }
 
     public static void ArgMax(ReadOnlySpan<float> logits, int rows, int classes, Span<int> best)

@@ -40,6 +40,13 @@ public sealed class BenchTests
     }
 
     [Fact]
+    public void Threads_AreUsed_AndReported()
+    {
+        var j = Bench("--iterations", "10", "--warmup", "1", "--threads", "2");
+        Assert.Equal(2, j.GetProperty("threads").GetInt32());
+    }
+
+    [Fact]
     public void Duration_RunsForAboutThatLong()
     {
         var j = Bench("--duration", "0.3", "--warmup", "1");
@@ -101,6 +108,7 @@ public sealed class BenchTests
     [InlineData("--affinity", "zero")]
     [InlineData("--affinity", "100000")]
     [InlineData("--iterations", "5", "--duration", "1")]
+    [InlineData("--threads", "0")]
     public void BadOptions_ExitTwo_WithOneLine(params string[] options)
     {
         var r = CliRunner.Run(["bench", BundleTestModels.Calibrated, .. options]);

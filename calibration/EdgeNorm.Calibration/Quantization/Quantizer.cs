@@ -34,7 +34,7 @@ public static class Quantizer
         var q = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, options.PrepBnFold == "linear");
         var builder = q.Build();
         string foldUsed = q.RepBnNodes == 0 ? "none" : q.FoldedIntoLinear > 0 ? "linear" : "requant";
-        (double Requant, double Linear)? foldSqnr = null;
+        ((double Sqnr, double Kl) Requant, (double Sqnr, double Kl) Linear)? foldSqnr = null;
         if (options.PrepBnFold == "auto" && q.RepBnNodes > 0)
         {
             var alt = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, foldIntoLinear: true);
@@ -43,10 +43,10 @@ public static class Quantizer
             {
                 // No labels: the variant whose integer logits are closer to the float model's on the calibration data wins.
                 var reference = FloatOutputs(executor, graph, data, samples, options.BatchSize);
-                double sqnrRequant = LogitSqnr(builder, data, samples, reference);
-                double sqnrLinear = LogitSqnr(altBuilder, data, samples, reference);
-                foldSqnr = (sqnrRequant, sqnrLinear);
-                if (sqnrLinear > sqnrRequant)
+                var requant = LogitCloseness(builder, data, samples, reference);
+                var linear = LogitCloseness(altBuilder, data, samples, reference);
+                foldSqnr = (requant, linear);
+                if (linear.Kl < requant.Kl)
                 {
                     builder = altBuilder;
                     foldUsed = "linear";
@@ -66,9 +66,9 @@ public static class Quantizer
         builder.SetMetadata("quant.prepbn_fold", foldUsed);
         if (foldSqnr is var (sr, sl))
         {
-            builder.SetMetadata("quant.prepbn_fold.auto", "logit SQNR on the calibration data: requant " +
-                sr.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " dB, linear " +
-                sl.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " dB");
+            var ci = System.Globalization.CultureInfo.InvariantCulture;
+            builder.SetMetadata("quant.prepbn_fold.auto", FormattableString.Invariant(
+                $"picked by mean KL(softmax(float) ‖ softmax(integer)) of the logits on the calibration data: requant {sr.Kl:E3} (SQNR {sr.Sqnr:F2} dB), linear {sl.Kl:E3} (SQNR {sl.Sqnr:F2} dB)"));
         }
         foreach (var (k, v) in options.Metadata) builder.SetMetadata(k, v);
         AddGolden(builder, data, Math.Min(options.GoldenSamples, samples));
@@ -90,11 +90,13 @@ public static class Quantizer
     }
 
     /// <summary>
-    /// SQNR (dB) of an integer model's first output against the float reference on the calibration samples:
-    /// <c>10·log10(Σ f² / Σ (f − q)²)</c> (200 dB when identical).
+    /// How close an integer model's first output (logits) is to the float reference on the calibration samples, no
+    /// labels: SQNR <c>10·log10(Σ f² / Σ (f − q)²)</c> (dB, 200 when identical) and the mean over samples of
+    /// <c>KL(softmax(f) ‖ softmax(q))</c> (nats; what the prediction sees).
     /// </summary>
-    internal static double LogitSqnr(EdgnBuilder builder, Dictionary<string, Tensor> data, int samples, float[] reference)
+    internal static (double Sqnr, double Kl) LogitCloseness(EdgnBuilder builder, Dictionary<string, Tensor> data, int samples, float[] reference)
     {
+        double kl = 0;
         var model = EdgeNormModel.Load(builder.ToArray());
         int batch = Math.Min(64, samples);
         var session = model.CreateSession(new SessionOptions { MaxBatch = batch });
@@ -112,14 +114,37 @@ public static class Quantizer
             }
             session.Run(count);
             session.GetOutput(output.Name, y.AsSpan(0, count * output.SampleElements));
-            for (int i = 0; i < count * output.SampleElements; i++)
+            int c = output.SampleElements;
+            for (int i = 0; i < count * c; i++)
             {
-                double f = reference[start * output.SampleElements + i];
+                double f = reference[start * c + i];
                 signal += f * f;
                 noise += (f - y[i]) * (f - y[i]);
             }
+            for (int r = 0; r < count; r++) kl += Kl(reference.AsSpan((start + r) * c, c), y.AsSpan(r * c, c));
         }
-        return noise == 0 ? 200 : 10 * Math.Log10(signal / noise);
+        return (noise == 0 ? 200 : 10 * Math.Log10(signal / noise), kl / samples);
+    }
+
+    /// <summary>KL(softmax(p) ‖ softmax(q)) of two logit rows, in float64.</summary>
+    private static double Kl(ReadOnlySpan<float> p, ReadOnlySpan<float> q)
+    {
+        double mp = double.MinValue, mq = double.MinValue;
+        foreach (float v in p) mp = Math.Max(mp, v);
+        foreach (float v in q) mq = Math.Max(mq, v);
+        double zp = 0, zq = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            zp += Math.Exp(p[i] - mp);
+            zq += Math.Exp(q[i] - mq);
+        }
+        double kl = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double lp = p[i] - mp - Math.Log(zp), lq = q[i] - mq - Math.Log(zq);
+            kl += Math.Exp(lp) * (lp - lq);
+        }
+        return kl;
     }
 
     /// <summary>Runs the integer model on the first calibration samples and stores inputs and outputs as golden set "calib".</summary>

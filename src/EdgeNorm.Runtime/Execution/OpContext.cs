@@ -10,8 +10,11 @@ internal readonly ref struct OpContext
     private readonly ValueSlot[] _slots;
     private readonly long[] _offsets;
 
-    public OpContext(Span<byte> arena, Span<byte> scratch, ValueSlot[] slots, long[] offsets, int batch)
+    private readonly Kernels.KernelSet? _kernels;
+
+    public OpContext(Span<byte> arena, Span<byte> scratch, ValueSlot[] slots, long[] offsets, int batch, Kernels.KernelSet? kernels = null)
     {
+        _kernels = kernels;
         _arena = arena;
         _scratch = scratch;
         _slots = slots;
@@ -20,6 +23,12 @@ internal readonly ref struct OpContext
     }
 
     public int Batch { get; }
+
+    /// <summary>
+    /// The session's kernel table and threads (chosen once, at session creation). A context made without one (op tests)
+    /// gets a one-thread set for <see cref="Path"/>, made per call.
+    /// </summary>
+    public Kernels.KernelSet Kernels => _kernels ?? EdgeNorm.Runtime.Kernels.KernelSet.Create(Path, 1);
 
     /// <summary>The session's kernel path (chosen once at session creation): Scalar runs the reference kernels.</summary>
     public Platform.KernelPath Path { get; init; }

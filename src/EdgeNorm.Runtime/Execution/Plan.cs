@@ -58,8 +58,8 @@ internal sealed class Plan
             var y = slots[outs[0]];
             IntegerOp op = node.OpType switch
             {
-                IntegerOpNames.Linear => new LinearOp(c, y.DType) { Name = node.Name, Inputs = ins, Outputs = outs },
-                IntegerOpNames.PatchEmbed => new PatchEmbedOp(c, x.SampleShape, new LinearOp(c, y.DType) { Name = node.Name, Inputs = ins, Outputs = outs })
+                IntegerOpNames.Linear => new LinearOp(c, y.DType, x.SampleElements) { Name = node.Name, Inputs = ins, Outputs = outs },
+                IntegerOpNames.PatchEmbed => new PatchEmbedOp(c, x.SampleShape, new LinearOp(c, y.DType, 0) { Name = node.Name, Inputs = ins, Outputs = outs })
                 { Name = node.Name, Inputs = ins, Outputs = outs },
                 IntegerOpNames.Attention => new AttentionOp(c, x.SampleShape[^2], x.SampleShape[^1], packed: ins.Length < 2 || ins[1] < 0,
                     masked: ins.Length > 3 && ins[3] >= 0) { Name = node.Name, Inputs = ins, Outputs = outs },

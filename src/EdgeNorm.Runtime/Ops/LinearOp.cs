@@ -1,27 +1,32 @@
 using EdgeNorm.Model.Ir;
 using EdgeNorm.Runtime.Execution;
-using EdgeNorm.Runtime.Kernels.Reference;
-using EdgeNorm.Runtime.Numerics;
+using EdgeNorm.Runtime.Kernels;
+using EdgeNorm.Runtime.Kernels.Gemm;
 
 namespace EdgeNorm.Runtime.Ops;
 
-/// <summary>QLinear: int8 rows × int8 W[N, K]ᵀ + int32 bias (scale s_x·s_w[c]) → per-channel requant to int8/int16.</summary>
+/// <summary>
+/// QLinear: int8 rows × int8 W[N, K]ᵀ + int32 bias (scale s_x·s_w[c]) → per-channel requant to int8/int16, as one
+/// GEMM over all rows on the session's kernel path and threads (Kernels/Gemm).
+/// </summary>
 internal sealed class LinearOp : IntegerOp
 {
-    private readonly ReadOnlyMemory<byte> _w; // canonical packed image (N16×K4 panels + column sums), read in place from the model file
-    private readonly int[] _bias;
-    private readonly DyadicMultiplier[] _m;
+    private readonly GemmWeights _weights;
     private readonly bool _int16;
+    private readonly int _rowsPerSample;
     public int N { get; }
     public int K { get; }
 
-    public LinearOp(Constants c, DataType outType)
+    /// <param name="c">The node's constants: packed weight, bias, multipliers, shifts.</param>
+    /// <param name="outType">int8 or int16.</param>
+    /// <param name="inputSampleElements">Elements of one input sample (rows per sample = this / K; sizes the scratch).</param>
+    public LinearOp(Constants c, DataType outType, int inputSampleElements)
     {
-        _w = c.PackedWeightMemory(1, out int n, out int k);
+        var w = c.PackedWeight(1, out int n, out int k);
         N = n;
         K = k;
-        _bias = c.Array<int>(2, DataType.Int32, n);
-        _m = c.Multipliers(3, 4, n);
+        _weights = new GemmWeights(w, n, k, c.Array<int>(2, DataType.Int32, n), c.Multipliers(3, 4, n));
+        _rowsPerSample = Math.Max(1, inputSampleElements / k);
         _int16 = outType switch
         {
             DataType.Int16 => true,
@@ -30,44 +35,19 @@ internal sealed class LinearOp : IntegerOp
         };
     }
 
-    public override long ScratchBytes(int batch) => 4L * N;
+    public override long ScratchBytes(int batch) => KernelSet.GemmScratchBytes(checked(batch * _rowsPerSample), K);
 
     public override void Execute(in OpContext ctx)
     {
-        var w = _w.Span;
         var x = ctx.Value<sbyte>(Inputs[0]);
-        var acc = ctx.Scratch<int>(0, N);
         int rows = x.Length / K;
-        if (_int16)
-        {
-            var y = ctx.Value<short>(Outputs[0]);
-            for (int r = 0; r < rows; r++)
-            {
-                GemmReference.PackedRow(x.Slice(r * K, K), w, _bias, acc);
-                RequantizeReference.PerChannel(acc, y.Slice(r * N, N), _m, default);
-            }
-        }
-        else
-        {
-            var y = ctx.Value<sbyte>(Outputs[0]);
-            for (int r = 0; r < rows; r++)
-            {
-                GemmReference.PackedRow(x.Slice(r * K, K), w, _bias, acc);
-                RequantizeReference.PerChannel(acc, y.Slice(r * N, N), _m, default);
-            }
-        }
+        Gemm(ctx, x, rows, ctx.Scratch<byte>(0, (int)KernelSet.GemmScratchBytes(rows, K)), ctx.Kernels);
     }
 
-    /// <summary>The same GEMM + requant on one row held in scratch (used by QPatchEmbed).</summary>
-    internal void Row(ReadOnlySpan<sbyte> x, Span<int> acc, Span<short> y16, Span<sbyte> y8)
+    /// <summary>The GEMM + requant of <paramref name="rows"/> rows of <paramref name="x"/> into this op's output (also QPatchEmbed's).</summary>
+    internal void Gemm(in OpContext ctx, ReadOnlySpan<sbyte> x, int rows, Span<byte> scratch, KernelSet kernels)
     {
-        GemmReference.PackedRow(x, _w.Span, _bias, acc);
-        if (_int16) RequantizeReference.PerChannel(acc, y16, _m, default);
-        else RequantizeReference.PerChannel(acc, y8, _m, default);
+        if (_int16) kernels.Gemm(_weights, x, rows, ctx.Value<short>(Outputs[0]), scratch);
+        else kernels.Gemm(_weights, x, rows, ctx.Value<sbyte>(Outputs[0]), scratch);
     }
-
-    internal bool WritesInt16 => _int16;
-
-    /// <summary>The packed weight bytes as the op reads them (tests: proves they are a view of the mapping).</summary>
-    internal ReadOnlyMemory<byte> PackedWeight => _w;
 }

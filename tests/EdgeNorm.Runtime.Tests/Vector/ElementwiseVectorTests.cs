@@ -103,4 +103,31 @@ public class ElementwiseVectorTests
                 SpanAssert.Equal(affine, a8, $"int16→int8 C={c} kind={kind}");
             }
     }
+
+    [Theory]
+    [MemberData(nameof(VectorCases.Widths), MemberType = typeof(VectorCases))]
+    public void Int16Operands_EveryShift_EqualReference(VectorWidth width)
+    {
+        // Shifts 17..46 take the 32-bit lane form, the others the 64-bit one; the mantissa extremes stress both halves.
+        var rng = new Random(5);
+        int[] mantissas = [DyadicMultiplier.MinMultiplier, int.MaxValue, DyadicMultiplier.MinMultiplier | 0xFFFF, 0x5555_5555];
+        for (int k = 1; k <= 62; k++)
+            foreach (int mant in mantissas)
+                for (int kind = 0; kind < VectorCases.Kinds; kind++)
+                {
+                    var m = new DyadicMultiplier(mant, k);
+                    var other = new DyadicMultiplier(mantissas[(k + kind) % mantissas.Length], Math.Clamp(k + kind - 2, 1, 62));
+                    var a = VectorCases.Int16(rng, 37, kind);
+                    var b = VectorCases.Int16(rng, 37, (kind + 1) % VectorCases.Kinds);
+                    var expected = new short[37];
+                    var actual = new short[37];
+                    RequantizeReference.ResidualAdd(a, m, b, other, expected);
+                    AddVector.ResidualAdd(a, m, b, other, actual, width);
+                    SpanAssert.Equal(expected, actual, $"add m={m} other={other} kind={kind}");
+                    var e8 = a.Select(v => Requantizer.ToInt8(v, m)).ToArray();
+                    var a8 = new sbyte[37];
+                    RequantizeVector.PerTensor(a, a8, m, width);
+                    SpanAssert.Equal(e8, a8, $"requant m={m} kind={kind}");
+                }
+    }
 }

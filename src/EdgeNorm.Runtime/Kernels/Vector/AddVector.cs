@@ -5,7 +5,10 @@ using EdgeNorm.Runtime.Numerics;
 
 namespace EdgeNorm.Runtime.Kernels.Vector;
 
-/// <summary>Vector form of <see cref="RequantizeReference.ResidualAdd"/>: the same bytes, eight or four lanes at a time.</summary>
+/// <summary>
+/// Vector form of <see cref="RequantizeReference.ResidualAdd"/>: the same bytes, eight or four lanes at a time — in 32-bit
+/// lanes by <see cref="Int16Scale"/> when both shifts allow (every realistic residual), else the 64-bit lane rule.
+/// </summary>
 public static class AddVector
 {
     /// <summary><c>dst[i] = sat16(Scale(a[i]; ma) + Scale(b[i]; mb))</c>; <paramref name="dst"/> may alias an input.</summary>
@@ -26,8 +29,20 @@ public static class AddVector
         ref short pa = ref MemoryMarshal.GetReference(a);
         ref short pb = ref MemoryMarshal.GetReference(b);
         ref short pd = ref MemoryMarshal.GetReference(dst);
-        TV mA = TL.Create(ma.Multiplier), kA = TL.Create(ma.Shift), mB = TL.Create(mb.Multiplier), kB = TL.Create(mb.Shift);
         int i = 0;
+        if (Int16Scale.TryCreate(ma, out var sa) && Int16Scale.TryCreate(mb, out var sb))
+        {
+            var la = new Int16Scale.Lanes<TL, TV>(sa);
+            var lb = new Int16Scale.Lanes<TL, TV>(sb);
+            TV low = TL.Create(short.MinValue), high = TL.Create(short.MaxValue);
+            for (; i <= a.Length - TL.Count; i += TL.Count)
+            {
+                var sum = TL.Add(la.Apply(TL.LoadInt16(ref pa, (nuint)i)), lb.Apply(TL.LoadInt16(ref pb, (nuint)i)));
+                TL.StoreInt16(TL.Min(TL.Max(sum, low), high), ref pd, (nuint)i);
+            }
+            return i;
+        }
+        TV mA = TL.Create(ma.Multiplier), kA = TL.Create(ma.Shift), mB = TL.Create(mb.Multiplier), kB = TL.Create(mb.Shift);
         for (; i <= a.Length - TL.Count; i += TL.Count)
         {
             var sum = TL.AddScaled(TL.LoadInt16(ref pa, (nuint)i), mA, kA, TL.LoadInt16(ref pb, (nuint)i), mB, kB, short.MinValue, short.MaxValue);

@@ -78,6 +78,14 @@ public static class RequantizeVector
         TV mv = TL.Create(m.Multiplier), kv = TL.Create(m.Shift), zero = TL.Create(0);
         (int low, int high) = Elements.Range<TOut>();
         int i = 0;
+        if (typeof(TIn) == typeof(short) && Int16Scale.TryCreate(m, out var small))
+        {
+            var lanes = new Int16Scale.Lanes<TL, TV>(small);
+            TV lo = TL.Create(low), hi = TL.Create(high);
+            for (; i <= src.Length - TL.Count; i += TL.Count)
+                Elements.Store<TL, TV, TOut>(TL.Min(TL.Max(lanes.Apply(Elements.Load<TL, TV, TIn>(ref ps, i)), lo), hi), ref pd, i);
+            return i;
+        }
         for (; i <= src.Length - TL.Count; i += TL.Count)
             Elements.Store<TL, TV, TOut>(TL.MultiplyShift(Elements.Load<TL, TV, TIn>(ref ps, i), mv, kv, zero, true, true, low, high), ref pd, i);
         return i;
