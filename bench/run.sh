@@ -4,12 +4,12 @@
 #   1. GEMM micro-benchmarks (BenchmarkDotNet, in process, short job) — bench/EdgeNorm.Bench
 #   2. end-to-end DeiT-Tiny-shaped model: EdgeNorm int8 vs ORT fp32 / int8 dynamic / int8 QDQ — bench/EdgeNorm.Compare
 # Usage: bash bench/run.sh            (about 10–15 minutes on a 2-core VM)
-# Knobs: ROUNDS (3), ITERATIONS (10), THREADS (1,2), MAC_PER_CYCLE (128: Zen 4/5 zmm VPDPBUSD, 2 per cycle).
+# Knobs: ROUNDS (2), ITERATIONS (10), THREADS (1,2), MAC_PER_CYCLE (128: Zen 4/5 zmm VPDPBUSD, 2 per cycle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ART=${ART:-/tmp/art-bench-run}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-2}
 ITERATIONS=${ITERATIONS:-10}
 THREADS=${THREADS:-1,2}
 MAC_PER_CYCLE=${MAC_PER_CYCLE:-128}
@@ -25,7 +25,7 @@ echo "== GEMM (BenchmarkDotNet) ==" >&2
 
 echo "== end to end ==" >&2
 dotnet "$ART/bin/EdgeNorm.Compare/release/EdgeNorm.Compare.dll" --model deit --threads "$THREADS" --rounds "$ROUNDS" \
-  --iterations "$ITERATIONS" --work "$TMP/work" --out "$TMP/e2e.jsonl" --markdown "$TMP/e2e.md" --profile >&2
+  --iterations "$ITERATIONS" --calib "${CALIB:-4}" --work "$TMP/work" --out "$TMP/e2e.jsonl" --markdown "$TMP/e2e.md" --profile >&2
 
 CPU=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
 CORES=$(nproc)

@@ -52,7 +52,7 @@ public class EdgeNormGemm
 /// <summary>ONNX Runtime MatMulInteger (u8 activations × s8 constant weights → int32, MLAS), one thread.</summary>
 public class OrtMatMulInteger
 {
-    [ParamsSource(nameof(EdgeNormGemm.Shapes), typeof(EdgeNormGemm))] public string Shape { get; set; } = "";
+    [ParamsSource(typeof(EdgeNormGemm), nameof(EdgeNormGemm.Shapes))] public string Shape { get; set; } = "";
 
     private InferenceSession _session = null!;
     private OrtValue _a = null!, _y = null!;
@@ -96,7 +96,7 @@ public class OrtMatMulInteger
 /// <summary>The float baseline: Y = A·Wᵀ as M·N TensorPrimitives.Dot calls over contiguous rows (SIMD fp32).</summary>
 public class FloatTensorPrimitives
 {
-    [ParamsSource(nameof(EdgeNormGemm.Shapes), typeof(EdgeNormGemm))] public string Shape { get; set; } = "";
+    [ParamsSource(typeof(EdgeNormGemm), nameof(EdgeNormGemm.Shapes))] public string Shape { get; set; } = "";
 
     private float[] _a = [], _w = [], _y = [];
     private GemmShape _s = null!;

@@ -46,8 +46,18 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Threads per inference.</summary>
     public int Threads => _kernels.Threads;
 
-    /// <summary>Stops the session's worker threads (if <see cref="SessionOptions.Threads"/> &gt; 1).</summary>
-    public void Dispose() => _kernels.Dispose();
+    /// <summary>
+    /// Stops the session's worker threads (if <see cref="SessionOptions.Threads"/> &gt; 1). Idempotent. Disposing while
+    /// a call runs on another thread is refused with <see cref="ConcurrentSessionUseException"/> (the run is not
+    /// disturbed); any call after Dispose throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        int state = Interlocked.CompareExchange(ref _busy, Disposed, Idle);
+        if (state == Disposed) return;
+        if (state == Busy) throw new ConcurrentSessionUseException();
+        _kernels.Dispose();
+    }
 
     /// <summary>Per-op timing, once <see cref="EnableProfiling"/> was called (bench --profile); null otherwise.</summary>
     public OpProfile? Profile { get; private set; }
@@ -192,10 +202,15 @@ public sealed class InferenceSession : IDisposable
 
     private Span<byte> Slot(int slot, int batch) => _arena.AsSpan((int)_offsets[slot], (int)_plan.Slots[slot].Bytes(batch));
 
+    // _busy: one call at a time, and no call once disposed.
+    private const int Idle = 0, Busy = 1, Disposed = 2;
+
     private void Enter()
     {
-        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) throw new ConcurrentSessionUseException();
+        int state = Interlocked.CompareExchange(ref _busy, Busy, Idle);
+        if (state == Busy) throw new ConcurrentSessionUseException();
+        if (state == Disposed) throw new ObjectDisposedException(nameof(InferenceSession));
     }
 
-    private void Exit() => Volatile.Write(ref _busy, 0);
+    private void Exit() => Volatile.Write(ref _busy, Idle);
 }

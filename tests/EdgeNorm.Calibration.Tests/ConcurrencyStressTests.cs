@@ -13,8 +13,10 @@ public class ConcurrencyStressTests
 
     private static readonly Lazy<byte[]> Image = new(() => EndToEnd.Calibrate("vit_prepbn"));
 
-    [Fact]
-    public void SharedModel_ManyThreads_OutputsIdenticalToSingleThreaded()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)] // each session with a worker thread too (SessionOptions.Threads): 16 threads in all
+    public void SharedModel_ManyThreads_OutputsIdenticalToSingleThreaded(int sessionThreads)
     {
         var model = EdgeNormModel.Load(Image.Value);
         var (x, expected) = Reference(model);
@@ -22,7 +24,7 @@ public class ConcurrencyStressTests
         using var start = new Barrier(Threads);
         var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
         {
-            var session = model.CreateSession(new SessionOptions { MaxBatch = 2 });
+            using var session = model.CreateSession(new SessionOptions { MaxBatch = 2, Threads = sessionThreads });
             var y = new float[20];
             start.SignalAndWait();
             for (int i = 0; i < Iterations; i++)
@@ -59,6 +61,54 @@ public class ConcurrencyStressTests
         }
         stop.Cancel();
         collector.Wait();
+    }
+
+    [Fact]
+    public void DisposeWhileRunning_IsRefused_AndCallsAfterDispose_AreObjectDisposed()
+    {
+        var model = EdgeNormModel.Load(Image.Value);
+        var (x, expected) = Reference(model);
+        var session = model.CreateSession(new SessionOptions { Threads = 2 });
+        var busy = typeof(InferenceSession).GetField("_busy", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        busy.SetValue(session, 1); // as if another thread were inside Run
+        Assert.Throws<ConcurrentSessionUseException>(session.Dispose);
+        busy.SetValue(session, 0);
+        var y = new float[10];
+        session.Run(x.AsSpan(0, 64), y); // the refused Dispose left the session working
+        Assert.Equal(expected.AsSpan(0, 10).ToArray(), y);
+        session.Dispose();
+        session.Dispose(); // idempotent
+        Assert.Throws<ObjectDisposedException>(() => session.Run(x.AsSpan(0, 64), y));
+    }
+
+    [Fact]
+    public void DisposeRacingRuns_EitherRefusedOrAfterTheRun_NeverCorrupts()
+    {
+        var model = EdgeNormModel.Load(Image.Value);
+        var (x, expected) = Reference(model);
+        for (int round = 0; round < 20; round++)
+        {
+            var session = model.CreateSession(new SessionOptions { Threads = 2 });
+            int bad = 0;
+            var runner = Task.Run(() =>
+            {
+                var y = new float[10];
+                for (int i = 0; i < 50; i++)
+                {
+                    try { session.Run(x.AsSpan((i % Samples) * 64, 64), y); }
+                    catch (ObjectDisposedException) { return; }
+                    catch (ConcurrentSessionUseException) { continue; } // Dispose held the flag for an instant
+                    if (!y.AsSpan().SequenceEqual(expected.AsSpan((i % Samples) * 10, 10))) Interlocked.Increment(ref bad);
+                }
+            });
+            while (true)
+            {
+                try { session.Dispose(); break; }
+                catch (ConcurrentSessionUseException) { Thread.Yield(); }
+            }
+            Assert.True(runner.Wait(TimeSpan.FromMinutes(1)));
+            Assert.Equal(0, bad);
+        }
     }
 
     private static (float[] X, float[] Expected) Reference(EdgeNormModel model)

@@ -101,6 +101,13 @@ public static class QdqExporter
             _v[name] = new(_w.Node("DequantizeLinear", [codes, s, zp]), codes, scale, decl.DType, decl.Shape);
         }
 
+        /// <summary>QuantizeLinear → DequantizeLinear again at <paramref name="v"/>'s scale (exact: the values are already on its grid).</summary>
+        private string Requantized(string floatTensor, Value v)
+        {
+            string s = _w.Floats(_w.Fresh("scale"), [v.Scale]), zp = _w.SBytes(_w.Fresh("zero_point"), [(sbyte)0]);
+            return _w.Node("DequantizeLinear", [_w.Node("QuantizeLinear", [floatTensor, s, zp]), s, zp]);
+        }
+
         private Value Get(string name) => _v.TryGetValue(name, out var v) ? v
             : throw new QdqExportException($"value '{name}' is read before it is written (node order)");
 
@@ -161,8 +168,11 @@ public static class QdqExporter
         {
             var x = Get(n.Inputs[0]);
             var (w, bias, outN, _) = Weight(n, x.Scale, transposeForMatMul: true);
-            var mm = _w.Node("MatMul", [x.Float, w]);
-            Define(n.Outputs[0], _w.Node("Add", [mm, _w.Floats(n.Name + ".bias", bias, outN)]));
+            // ORT fuses a 2-D MatMul + Add into a float Gemm before its QDQ pass; a 3-D view keeps the int8 MatMul.
+            bool flat = x.Shape.Count == 2;
+            string input = flat ? Requantized(_w.Node("Unsqueeze", [x.Float, _w.Longs(1)]), x) : x.Float;
+            string y = _w.Node("Add", [_w.Node("MatMul", [input, w]), _w.Floats(n.Name + ".bias", bias, outN)]);
+            Define(n.Outputs[0], flat ? _w.Node("Squeeze", [y, _w.Longs(1)]) : y);
         }
 
         private void PatchEmbed(EdgnNode n)
