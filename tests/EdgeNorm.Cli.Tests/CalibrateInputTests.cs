@@ -33,7 +33,7 @@ public sealed class CalibrateInputTests : IDisposable
     private static void AssertRefused(CliRunner.Result r, params string[] mentions)
     {
         Assert.True(r.ExitCode == 2, r.ToString());
-        Assert.Equal(1, r.Err.Trim().Split('\n').Length);
+        Assert.Single(r.Err.Trim().Split('\n'));
         foreach (var m in mentions) Assert.Contains(m, r.Err);
     }
 
@@ -166,7 +166,8 @@ public sealed class CalibrateInputTests : IDisposable
             double sqnr = t.GetProperty("sqnr_db").GetDouble();
             // int8: ~6 dB per bit minus the crest factor; int16 far higher. Anything below 10 dB would be a broken scale.
             Assert.InRange(sqnr, 10, 200);
-            Assert.InRange(t.GetProperty("clipped_fraction").GetDouble(), 0, 0); // minmax on the same data never clips
+            // minmax on 64 of the 256 images: the other 192 may step slightly outside the ranges, never by much
+            Assert.InRange(t.GetProperty("clipped_fraction").GetDouble(), 0, 0.01);
         }
         double f = root.GetProperty("float_top1").GetDouble(), i = root.GetProperty("integer_top1").GetDouble();
         Assert.InRange(f, 0.9, 1.0);

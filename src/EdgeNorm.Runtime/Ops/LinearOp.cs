@@ -17,12 +17,15 @@ internal sealed class LinearOp : IntegerOp
     public int N { get; }
     public int K { get; }
 
+    /// <summary>The packed weight as stored in the model (a view, not a copy).</summary>
+    internal ReadOnlyMemory<byte> PackedWeight => _weights.InPlaceImage;
+
     /// <param name="c">The node's constants: packed weight, bias, multipliers, shifts.</param>
     /// <param name="outType">int8 or int16.</param>
     /// <param name="inputSampleElements">Elements of one input sample (rows per sample = this / K; sizes the scratch).</param>
     public LinearOp(Constants c, DataType outType, int inputSampleElements)
     {
-        var w = c.PackedWeight(1, out int n, out int k);
+        var w = c.PackedWeightMemory(1, out int n, out int k); // read in place (mapped file or caller's image)
         N = n;
         K = k;
         _weights = new GemmWeights(w, n, k, c.Array<int>(2, DataType.Int32, n), c.Multipliers(3, 4, n));

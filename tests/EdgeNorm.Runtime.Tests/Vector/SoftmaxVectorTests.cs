@@ -61,6 +61,8 @@ public class SoftmaxVectorTests
             var negative = Enumerable.Range(0, n).Select(_ => rng.Next(0, 100)).ToArray();
             negative[rng.Next(n)] = -5; // not a softmax row: the reference decides
             yield return negative;
+            yield return VectorCases.Int32(rng, n, 4); // ±2^31 extremes: negative, the reference decides
+            yield return VectorCases.Int32(rng, n, 0);
         }
         for (int trial = 0; trial < 3000; trial++)
             yield return Enumerable.Range(0, rng.Next(1, 12)).Select(_ => rng.Next(0, 40)).ToArray();

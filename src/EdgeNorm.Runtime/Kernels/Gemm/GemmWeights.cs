@@ -12,6 +12,8 @@ namespace EdgeNorm.Runtime.Kernels.Gemm;
 public sealed unsafe class GemmWeights
 {
     private readonly PinnedBlock _memory;
+    private readonly ReadOnlyMemory<byte> _inPlace; // the caller's image when the panels are read in place
+    private System.Buffers.MemoryHandle _pin;
 
     /// <summary>Output channels.</summary>
     public int N { get; }
@@ -41,6 +43,22 @@ public sealed unsafe class GemmWeights
     /// </summary>
     public GemmWeights(ReadOnlySpan<byte> packed, int n, int k, ReadOnlySpan<int> bias, ReadOnlySpan<DyadicMultiplier> multipliers,
         ReadOnlySpan<int> offsets = default)
+        : this(packed, default, n, k, bias, multipliers, offsets)
+    {
+    }
+
+    /// <summary>
+    /// As the span constructor, but the panels are read in place from <paramref name="packed"/> (a memory-mapped
+    /// model or the caller's image; pinned for this object's lifetime), not copied.
+    /// </summary>
+    public GemmWeights(ReadOnlyMemory<byte> packed, int n, int k, ReadOnlySpan<int> bias, ReadOnlySpan<DyadicMultiplier> multipliers,
+        ReadOnlySpan<int> offsets = default)
+        : this(packed.Span, packed, n, k, bias, multipliers, offsets)
+    {
+    }
+
+    private GemmWeights(ReadOnlySpan<byte> packed, ReadOnlyMemory<byte> inPlace, int n, int k, ReadOnlySpan<int> bias,
+        ReadOnlySpan<DyadicMultiplier> multipliers, ReadOnlySpan<int> offsets)
     {
         if (n <= 0 || k <= 0) throw new ArgumentOutOfRangeException(n <= 0 ? nameof(n) : nameof(k), "GEMM dimensions must be positive");
         long need = PackedWeights.ByteLength(n, k);
@@ -53,9 +71,19 @@ public sealed unsafe class GemmWeights
         PaddedN = (int)PackedWeights.PaddedN(n);
         Groups = (int)(PackedWeights.PaddedK(k) / PackedWeights.GroupK);
         long panelBytes = (long)PaddedN * Groups * 4;
-        _memory = new PinnedBlock(PinnedBlock.Size<byte>(panelBytes) + 2 * PinnedBlock.Size<int>(PaddedN) + RequantChannels.Bytes(PaddedN));
-        Panels = _memory.Take<byte>(panelBytes);
-        packed[..(int)panelBytes].CopyTo(new Span<byte>(Panels, (int)panelBytes));
+        bool copy = inPlace.IsEmpty;
+        _memory = new PinnedBlock((copy ? PinnedBlock.Size<byte>(panelBytes) : 0) + 2 * PinnedBlock.Size<int>(PaddedN) + RequantChannels.Bytes(PaddedN));
+        if (copy)
+        {
+            Panels = _memory.Take<byte>(panelBytes);
+            packed[..(int)panelBytes].CopyTo(new Span<byte>(Panels, (int)panelBytes));
+        }
+        else
+        {
+            _inPlace = inPlace;
+            _pin = inPlace.Pin();
+            Panels = (byte*)_pin.Pointer;
+        }
         InitSigned = _memory.Take<int>(PaddedN);
         InitUnsigned = _memory.Take<int>(PaddedN);
         for (int c = 0; c < n; c++)
@@ -66,6 +94,12 @@ public sealed unsafe class GemmWeights
         }
         Requant = new RequantChannels(_memory, PaddedN, multipliers, offsets);
     }
+
+    /// <summary>Releases the pin of an in-place image.</summary>
+    ~GemmWeights() => _pin.Dispose();
+
+    /// <summary>The image the panels are read from in place (empty when they were copied).</summary>
+    internal ReadOnlyMemory<byte> InPlaceImage => _inPlace;
 
     /// <summary>Σ_k W[c,k] from the panels themselves (not the stored sums), so every path agrees even on a bad file.</summary>
     private int ColumnSum(int c)

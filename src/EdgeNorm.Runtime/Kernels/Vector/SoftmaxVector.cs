@@ -55,14 +55,8 @@ public static class SoftmaxVector
     private static void Codes(ReadOnlySpan<int> e, Span<byte> codes, bool lis, VectorWidth width)
     {
         RequantizeReference.CheckLengths(e.Length, codes.Length);
-        long sum = 0;
-        int min = 0;
-        foreach (int v in e)
-        {
-            sum += v;
-            min = Math.Min(min, v);
-        }
-        if (min < 0 || sum <= 0 || sum >= 1L << 46)
+        long sum = width == VectorWidth.Lanes256 ? SumAndSign<Lanes256, Vector256<int>>(e, out bool negative) : SumAndSign<Lanes128, Vector128<int>>(e, out negative);
+        if (negative || sum <= 0 || sum >= 1L << 46)
         {
             if (lis) SoftmaxReference.LisCodes(e, codes);
             else SoftmaxReference.LogSqrt2Codes(e, codes);
@@ -73,6 +67,34 @@ public static class SoftmaxVector
         else LogSqrt2Thresholds(sum, t);
         int done = width == VectorWidth.Lanes256 ? Count<Lanes256, Vector256<int>>(e, t, codes) : Count<Lanes128, Vector128<int>>(e, t, codes);
         for (int i = done; i < e.Length; i++) codes[i] = lis ? Log2Codes.Lis(e[i], sum) : Log2Codes.LogSqrt2(e[i], sum);
+    }
+
+    /// <summary>
+    /// Σe in 64-bit and whether some e is negative (the OR of all sign bits): the 16-bit halves of e summed apart in
+    /// int32 lanes (no wrap for rows up to 2^15); with a negative e the sum is meaningless, but then the caller uses the
+    /// reference anyway.
+    /// </summary>
+    private static long SumAndSign<TL, TV>(ReadOnlySpan<int> e, out bool negative) where TL : struct, ILanes<TV> where TV : unmanaged
+    {
+        ref int pe = ref MemoryMarshal.GetReference(e);
+        TV low = TL.Create(0), high = low, signs = low, mask = TL.Create(0xFFFF);
+        int i = 0;
+        if (e.Length <= (1 << 15))
+            for (; i <= e.Length - TL.Count; i += TL.Count)
+            {
+                var v = TL.Load(ref pe, (nuint)i);
+                low = TL.Add(low, TL.And(v, mask));
+                high = TL.Add(high, TL.ShiftRightLogical(v, 16));
+                signs = TL.Or(signs, v);
+            }
+        long sum = ((long)TL.SumUnsigned(high) << 16) + (long)TL.SumUnsigned(low);
+        negative = TL.MaxAcross(TL.ShiftRightLogical(signs, 31)) != 0;
+        for (; i < e.Length; i++)
+        {
+            sum += e[i];
+            negative |= e[i] < 0;
+        }
+        return sum;
     }
 
     private static void LisThresholds(long sum, Span<int> t)
