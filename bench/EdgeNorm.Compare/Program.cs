@@ -9,7 +9,7 @@ using EdgeNorm.Bench.Compare;
 // int8 dynamic = DynamicQuantizeMatMul rewrite, ORT int8 QDQ = export-qdq of the same calibration), then per thread
 // count runs the engines interleaved A B C D A B C D …, each run in a fresh process, batch 1. Prints one JSON line per
 // engine (p50/p90 latency over all rounds, inferences/s, peak RSS) and one line of ratios.
-if (Args.Has(args, "--worker")) return Worker.Main(args);
+if (Args.Has(args, "--worker")) return Worker.Run(args);
 
 string model = Args.Get(args, "--model") ?? "deit";
 int[] threads = (Args.Get(args, "--threads") ?? "1").Split(',').Select(int.Parse).ToArray();

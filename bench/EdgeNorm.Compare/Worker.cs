@@ -11,7 +11,7 @@ namespace EdgeNorm.Bench.Compare;
 /// <summary>One engine in its own process: load, warm up, time single inferences (batch 1), report JSON.</summary>
 internal static class Worker
 {
-    public static int Main(string[] args)
+    public static int Run(string[] args)
     {
         string engine = Args.Get(args, "--worker")!, file = Args.Get(args, "--file")!;
         int threads = Args.Int(args, "--threads", 1), iterations = Args.Int(args, "--iterations", 20), warmup = Args.Int(args, "--warmup", 3);

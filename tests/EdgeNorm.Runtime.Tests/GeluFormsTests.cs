@@ -47,10 +47,11 @@ public class GeluFormsTests
     {
         var (lut, igelu, shift) = Errors(s);
         double sy = RealFunctions.Gelu(127 * s) / 127;
-        // The table is the nearest code (≤ ½ LSB, the best possible); i-GELU adds its 1.82e-2 polynomial error,
-        // ShiftGELU its 4.5e-2 (numerics.md §7.1–7.2), each in output LSBs plus ½ for the final rounding.
+        // The table is the nearest code (≤ ½ LSB, the best possible); i-GELU adds its 1.82e-2 polynomial error plus
+        // the floors of its integer constants at coarse scales (2.42e-2 measured at s = 0.1), ShiftGELU its 4.5e-2
+        // (numerics.md §7.1–7.2, 7.4), each in output LSBs plus ½ for the final rounding.
         Assert.True(lut <= 0.5 + 1e-9, $"LUT {lut:F3} LSB");
-        Assert.True(igelu <= 0.5 + 1.9e-2 / sy + 1e-6, $"i-GELU {igelu:F3} LSB (s_y = {sy:E3})");
+        Assert.True(igelu <= 0.5 + 2.5e-2 / sy + 1e-6, $"i-GELU {igelu:F3} LSB (s_y = {sy:E3})");
         Assert.True(shift <= 0.5 + 4.5e-2 / sy + 1e-6, $"ShiftGELU {shift:F3} LSB (s_y = {sy:E3})");
         Assert.True(lut <= igelu && lut <= shift, "the exact table is never worse than an approximation");
     }

@@ -35,7 +35,7 @@ public static class ZeroQDistiller
             var norms = graph.Nodes.Where(n => n.OpType is "LayerNorm" or "LayerNormalization" or "L1Norm").Select(n => n.OpType).Distinct().ToList();
             throw new ZeroQException("ZeroQ needs BatchNormalization running statistics to distil data from, and this model has none"
                 + (norms.Count > 0 ? $" (it normalises with {string.Join("/", norms)}, which keeps no statistics)" : "")
-                + (graph.Nodes.Any(n => n.OpType is "Conv" or "PatchEmbed") ? "; if BN was folded into Conv at export, re-export without folding" : "")
+                + (norms.Count == 0 ? "; if BN was folded into a Conv/MatMul at export, re-export without folding" : "")
                 + "; calibrate with data instead: --data X.npy");
         }
         return graph.BnStatistics.Select(b => new BnTarget(b.NodeName, b.InputTensor, b.ChannelAxis,

@@ -18,7 +18,8 @@ internal static class CalibrateVerb
         var model = new Argument<string>("model") { Description = "MODEL.onnx" };
         var output = new Option<string>("--output", "-o") { Description = "output .edgn path" };
         var data = new Option<string[]>("--data") { Description = "X.npy, NAME=X.npy per input, or a folder of PNG/JPEG images (DIR, NAME=DIR)", AllowMultipleArgumentsPerToken = true };
-        var zeroq = new Option<bool>("--zeroq") { Description = "data-free calibration (ZeroQ) [not available yet]" };
+        var zeroq = new Option<bool>("--zeroq") { Description = "data-free calibration: distil inputs that match the BN statistics (ZeroQ), then calibrate on them" };
+        var zeroqArgs = new ZeroQArguments();
         var metaaug = new Option<bool>("--metaaug") { Description = "MetaAug reconstruction [not available yet]" };
         var method = new Option<string>("--method") { Description = "minmax|percentile (99.99 % of |x|)|entropy (KL, 2048 bins)|mse (MSE-optimal clip)", DefaultValueFactory = _ => "minmax" };
         var softmax = new Option<string>("--softmax") { Description = "log2 (best measured: log√2)|lis|logsqrt2|linear (I-BERT uint8 probabilities)", DefaultValueFactory = _ => "log2" };
@@ -33,15 +34,19 @@ internal static class CalibrateVerb
         var cmd = new Command("calibrate", "Calibrate a float ONNX model into an integer .edgn model.")
         { model, output, data, zeroq, metaaug, method, softmax, gelu, fold, samples, seed, report, evalData, evalLabels };
         foreach (var option in images.All) cmd.Add(option);
+        foreach (var option in zeroqArgs.All) cmd.Add(option);
         cmd.SetAction(r =>
         {
             string path = r.GetValue(model)!;
             string? outPath = r.GetValue(output);
             var specs = r.GetValue(data) ?? [];
-            if (r.GetValue(zeroq) || r.GetValue(metaaug))
-                return Fail(e, $"{(r.GetValue(zeroq) ? "--zeroq" : "--metaaug")} is not available yet in this build; pass calibration data with --data X.npy");
-            if (specs.Length == 0)
-                return Fail(e, "calibration data is required: pass --data X.npy (or NAME=X.npy for each model input), or --zeroq for data-free calibration (not available yet)");
+            bool dataFree = r.GetValue(zeroq);
+            if (r.GetValue(metaaug))
+                return Fail(e, "--metaaug is not available yet in this build; pass calibration data with --data X.npy");
+            if (dataFree && specs.Length > 0)
+                return Fail(e, "--zeroq calibrates without data: drop --data, or drop --zeroq to calibrate on the data");
+            if (specs.Length == 0 && !dataFree)
+                return Fail(e, "calibration data is required: pass --data X.npy (or NAME=X.npy for each model input), or --zeroq for data-free calibration");
             if (string.IsNullOrEmpty(outPath)) return Fail(e, "pass the output model path with -o OUT.edgn");
             string methodName = r.GetValue(method) ?? "minmax";
             if (!RangeCalibration.Methods.Contains(methodName)) return Fail(e, $"--method {methodName} is not available ({string.Join(", ", RangeCalibration.Methods)})");
@@ -53,13 +58,15 @@ internal static class CalibrateVerb
 
             var graph = OnnxImporter.Import(path);
             var graphInputs = new FloatExecutor(graph).Inputs;
-            var inputs = DataArguments.Load(specs, graphInputs, "--data", info => images.For(r, info));
+            var zeroqMetadata = new Dictionary<string, string>();
+            var inputs = dataFree ? zeroqArgs.Distill(graph, r, r.GetValue(seed), e, zeroqMetadata)
+                : DataArguments.Load(specs, graphInputs, "--data", info => images.For(r, info));
             CalibrationDataChecks.RequireFinite(inputs, Sources(specs, graphInputs));
             var evalSpecs = r.GetValue(evalData) ?? [];
             if (r.GetValue(evalLabels) is not null && evalSpecs.Length == 0) return Fail(e, "--eval-labels needs --eval-data");
             var evalInputs = evalSpecs.Length > 0 ? DataArguments.Load(evalSpecs, graphInputs, "--eval-data", info => images.For(r, info)) : null;
             var evalTruth = r.GetValue(evalLabels) is { } lp ? DataArguments.LoadLabels(lp, evalInputs!.First().Value.Shape[0]) : null;
-            var metadata = new Dictionary<string, string>();
+            var metadata = new Dictionary<string, string>(zeroqMetadata);
             if (specs.Any(Directory.Exists) || specs.Any(sp => sp.IndexOf('=') is > 0 and var eq && Directory.Exists(sp[(eq + 1)..])))
                 foreach (var (k, v) in images.For(r, graphInputs.First(i => i.Shape.Length == 4)).ToMetadata()) metadata[k] = v;
             var progress = new ProgressPrinter(e);
@@ -78,7 +85,7 @@ internal static class CalibrateVerb
                 {
                     ["source.sha256"] = sha,
                     ["source.name"] = Path.GetFileName(path),
-                    ["calibration.data"] = string.Join(",", specs.Select(sp => Path.GetFileName(Path.TrimEndingDirectorySeparator(sp)))),
+                    ["calibration.data"] = dataFree ? "zeroq (distilled, no data)" : string.Join(",", specs.Select(sp => Path.GetFileName(Path.TrimEndingDirectorySeparator(sp)))),
                 },
             };
             var builder = Quantizer.Quantize(graph, inputs, options);

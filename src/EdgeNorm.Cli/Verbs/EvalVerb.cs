@@ -25,6 +25,10 @@ internal static class EvalVerb
         var json = new Option<bool>("--json") { Description = "one JSON object on stdout" };
         var cmd = new Command("eval", "Top-1 accuracy on labelled data (.onnx: float reference executor); --reference: agreement with a float model.")
         { model, data, labels, reference, json };
+        var threads = RunVerb.ThreadsOption();
+        var kernels = RunVerb.KernelsOption();
+        cmd.Options.Add(threads);
+        cmd.Options.Add(kernels);
         cmd.SetAction(r =>
         {
             string path = r.GetValue(model)!;
@@ -34,7 +38,7 @@ internal static class EvalVerb
             if (refPath is not null && !File.Exists(refPath)) throw new EdgeNormException($"{refPath}: no such file (--reference)");
 
             bool integer = path.EndsWith(".edgn", StringComparison.OrdinalIgnoreCase);
-            var (predicted, output, fused) = integer ? PredictInteger(path, specs) : PredictFloat(path, specs);
+            var (predicted, output, fused) = integer ? PredictInteger(path, specs, RunVerb.Options(r, threads, kernels)) : PredictFloat(path, specs);
             int n = predicted.Length;
             var truth = DataArguments.LoadLabels(r.GetValue(labels)!, n);
             int correct = 0;
@@ -103,12 +107,12 @@ internal static class EvalVerb
     }
 
     /// <summary>Top-1 class per sample of an integer model (integer executor).</summary>
-    private static (int[] Predicted, string Output, string? Fused) PredictInteger(string path, string[] specs)
+    private static (int[] Predicted, string Output, string? Fused) PredictInteger(string path, string[] specs, SessionOptions options)
     {
         var m = EdgeNormModel.Load(path);
         var inputs = DataArguments.Load(specs, RunVerb.Infos(m), "--data");
         int n = inputs.First().Value.Shape[0];
-        var logits = RunVerb.RunAll(m, inputs)[m.Outputs[0].Name];
+        var logits = RunVerb.RunAll(m, inputs, options)[m.Outputs[0].Name];
         var predicted = new int[n];
         ArgMax(logits.F, n, m.Outputs[0].SampleElements, predicted);
         return (predicted, m.Outputs[0].Name, null);

@@ -15,8 +15,8 @@ internal static class InfoVerb
         {
             var cpu = CpuFeatures.Current;
             var usable = BinaryIsa.Usable.ToList();
-            // Integer kernels are scalar references today; vector paths (issue #8) will dispatch on `usable`.
-            string isa = "scalar-reference";
+            // The path a new session takes: EDGENORM_KERNELS if set (an unusable one is an error, exit 2), else the best.
+            string isa = KernelPaths.Name(KernelPaths.Select());
             if (r.GetValue(json))
             {
                 using var w = JsonOut.Begin(o);

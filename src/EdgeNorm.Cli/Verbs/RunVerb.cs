@@ -16,15 +16,16 @@ internal static class RunVerb
         var model = new Argument<string>("model") { Description = "M.edgn" };
         var input = new Option<string[]>("--input") { Description = "X.npy, or NAME=X.npy per input", AllowMultipleArgumentsPerToken = true };
         var output = new Option<string>("--output") { Description = "Y.npy (the first output)" };
-        var threads = new Option<int>("--threads") { Description = "worker threads (1 in this build)" };
-        var cmd = new Command("run", "Run inference on an integer model; writes dequantised outputs.") { model, input, output, threads };
+        var threads = ThreadsOption();
+        var kernels = KernelsOption();
+        var cmd = new Command("run", "Run inference on an integer model; writes dequantised outputs.") { model, input, output, threads, kernels };
         cmd.SetAction(r =>
         {
             string path = r.GetValue(model)!;
             if (!File.Exists(path)) throw new EdgeNormException($"{path}: no such file");
             var m = EdgeNormModel.Load(path);
             var inputs = DataArguments.Load(r.GetValue(input) ?? [], Infos(m), "--input");
-            var outputs = RunAll(m, inputs);
+            var outputs = RunAll(m, inputs, Options(r, threads, kernels));
             var first = m.Outputs[0];
             var y = outputs[first.Name];
             if (r.GetValue(output) is { } outPath)
@@ -49,7 +50,22 @@ internal static class RunVerb
         m.Inputs.Select(i => new ValueInfo(i.Name, i.ExternalType, [Dim.Sym("N"), .. i.SampleShape.Select(d => Dim.Of(d))])).ToList();
 
     /// <summary>Runs every sample (in batches) and returns each output as a float tensor [n, …].</summary>
-    internal static Dictionary<string, Tensor> RunAll(EdgeNormModel m, Dictionary<string, Tensor> inputs)
+    /// <summary>`--threads N`: threads per inference (results identical for any N).</summary>
+    internal static Option<int> ThreadsOption() =>
+        new("--threads") { Description = "threads per inference (the caller + N-1 workers); results are identical for any N", DefaultValueFactory = _ => 1 };
+
+    /// <summary>`--kernels NAME`: force a kernel path (as EDGENORM_KERNELS); default the best usable one.</summary>
+    internal static Option<string> KernelsOption() =>
+        new("--kernels") { Description = "kernel path: scalar, vector128, avx2, avx-vnni, avx512bw, neon, neon-dotprod (default: the fastest usable)" };
+
+    /// <summary>Session options from --threads / --kernels (an unusable path or count → SessionConfigurationException, exit 2).</summary>
+    internal static SessionOptions Options(ParseResult r, Option<int> threads, Option<string> kernels) => new()
+    {
+        Threads = r.GetValue(threads),
+        KernelPath = r.GetValue(kernels) is { Length: > 0 } k ? EdgeNorm.Runtime.Platform.KernelPaths.Parse(k) : null,
+    };
+
+    internal static Dictionary<string, Tensor> RunAll(EdgeNormModel m, Dictionary<string, Tensor> inputs, SessionOptions? options = null)
     {
         int n = inputs.First().Value.Shape[0];
         if (n == 0) throw new EdgeNormException($"input '{inputs.First().Key}' has no samples (axis 0 is 0); pass at least one");
@@ -59,7 +75,7 @@ internal static class RunVerb
             if (t.Length != (long)n * i.SampleElements)
                 throw new EdgeNormException($"input '{i.Name}': shape {t} does not hold samples of [{string.Join(",", i.SampleShape)}]");
         }
-        var session = m.CreateSession(new SessionOptions { MaxBatch = Math.Max(1, Math.Min(BatchSize, n)) });
+        using var session = m.CreateSession((options ?? new SessionOptions()) with { MaxBatch = Math.Max(1, Math.Min(BatchSize, n)) });
         var result = m.Outputs.ToDictionary(o => o.Name, o => new float[(long)n * o.SampleElements]);
         for (int start = 0; start < n; start += session.MaxBatch)
         {
