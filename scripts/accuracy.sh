@@ -28,7 +28,7 @@ for m in $FIXTURES; do
   for v in "${VS[@]}"; do
     name=${v%%:*}; flags=${v#*:}
     # shellcheck disable=SC2086
-    $E calibrate $F/$m.onnx -o "$OUT/m.edgn" --data $CAL $flags > /dev/null
+    $E calibrate $F/$m.onnx -o "$OUT/m.edgn" --data $CAL $flags > /dev/null 2>&1
     r=$($E eval "$OUT/m.edgn" --data $TEST --labels $Y --reference $F/$m.onnx --json)
     ic=$(echo "$r" | json correct); ag=$(echo "$r" | json agree)
     fold=$($E inspect "$OUT/m.edgn" --json | sed -n 's/.*"quant.prepbn_fold":"\([a-z]*\)".*/\1/p')

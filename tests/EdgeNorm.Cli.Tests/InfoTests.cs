@@ -18,7 +18,8 @@ public class InfoTests
         var paths = root.GetProperty("binary_paths").EnumerateArray().Select(e => e.GetString()!).ToList();
 
         Assert.Contains("scalar", paths);
-        Assert.Equal("scalar-reference", isa); // the kernel path that runs: no vector paths yet
+        // The path a session takes here: the best usable one (or EDGENORM_KERNELS when set).
+        Assert.Equal(EdgeNorm.Runtime.Platform.KernelPaths.Name(EdgeNorm.Runtime.Platform.KernelPaths.Select()), isa);
         // The features must come from the hardware/kernel, not from the binary: cross-check with the
         // kernel's own flag list.
         var flags = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags") || l.StartsWith("Features"))

@@ -18,7 +18,6 @@ public class UsageTests
     }
 
     [Theory]
-    [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--zeroq")]
     [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--metaaug")]
     public void VerbsNotYetImplemented_RefuseWithExitTwo_AndSaySo(params string[] args)
     {
