@@ -14,7 +14,7 @@ string? outPath = Arg("--out");
 double macPerCycle = double.Parse(Arg("--mac-per-cycle") ?? "128", CultureInfo.InvariantCulture);
 double ghz = Arg("--ghz") is { } g ? double.Parse(g, CultureInfo.InvariantCulture) : CpuGhz();
 var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5)
-    .WithMinIterationTime(BenchmarkDotNet.Horology.TimeInterval.FromMilliseconds(150));
+    .WithMinIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150));
 var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile);
 if (Arg("--filter") is { } f) config = config.AddFilter(new BenchmarkDotNet.Filters.GlobFilter([f]));
 var summaries = BenchmarkRunner.Run([typeof(EdgeNormGemm), typeof(OrtMatMulInteger), typeof(FloatTensorPrimitives)], config);

@@ -68,8 +68,8 @@ internal static class DataArguments
         for (int d = 1; ok && d < want.Length; d++)
             ok = !want[d].IsFixed || want[d].Size == t.Shape[d];
         if (!ok)
-            throw new EdgeNormException($"{option} {path}: shape [{string.Join(",", t.Shape)}] does not fit input '{input.Name}', which takes " +
-                $"[N,{string.Join(",", want.Skip(1))}] (N samples on axis 0)");
+            throw new EdgeNormException($"{option} {path}: has shape [{string.Join(",", t.Shape)}], expected [N,{string.Join(",", want.Skip(1))}] " +
+                $"for input '{input.Name}' (N samples on axis 0)");
     }
 
     /// <summary>Reads an array and converts it to the input's element type where that is lossless (int32 → int64).</summary>

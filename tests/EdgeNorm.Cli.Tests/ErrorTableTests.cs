@@ -41,7 +41,7 @@ public partial class ErrorTableTests
     [Fact]
     public void EveryTestNamedByTheTable_Exists()
     {
-        var types = typeof(ErrorTableTests).Assembly.GetTypes().ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var types = typeof(ErrorTableTests).Assembly.GetTypes().Where(t => !t.IsNested).ToDictionary(t => t.Name, StringComparer.Ordinal); // lambdas add nested <>c types
         var missing = new List<string>();
         foreach (var (c, tests) in Rows())
             foreach (Match m in TestReference().Matches(tests))

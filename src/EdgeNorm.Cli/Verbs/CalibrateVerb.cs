@@ -48,6 +48,8 @@ internal static class CalibrateVerb
             if (specs.Length == 0 && !dataFree)
                 return Fail(e, "calibration data is required: pass --data X.npy (or NAME=X.npy for each model input), or --zeroq for data-free calibration");
             if (string.IsNullOrEmpty(outPath)) return Fail(e, "pass the output model path with -o OUT.edgn");
+            if (Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
+                return Fail(e, $"{outPath}: the folder {outDir} does not exist"); // before any work, so the error stays one line
             string methodName = r.GetValue(method) ?? "minmax";
             if (!RangeCalibration.Methods.Contains(methodName)) return Fail(e, $"--method {methodName} is not available ({string.Join(", ", RangeCalibration.Methods)})");
             if (r.GetValue(gelu) is { } g && g is not ("lut" or "igelu" or "shiftgelu")) return Fail(e, $"--gelu {g} is not available (lut, igelu, shiftgelu)");
