@@ -52,7 +52,8 @@ public class ConcurrencyStressTests
         var session = EdgeNormModel.Load(Image.Value).CreateSession(); // the only reference to this model
         var y = new float[10];
         using var stop = new CancellationTokenSource();
-        var collector = Task.Run(() => { while (!stop.IsCancellationRequested) { GC.Collect(); GC.WaitForPendingFinalizers(); } });
+        var collector = new Thread(() => { while (!stop.IsCancellationRequested) { GC.Collect(); GC.WaitForPendingFinalizers(); } });
+        collector.Start();
         for (int i = 0; i < 200; i++)
         {
             int s = i % Samples;
@@ -60,7 +61,7 @@ public class ConcurrencyStressTests
             Assert.Equal(expected.AsSpan(s * 10, 10).ToArray(), y);
         }
         stop.Cancel();
-        collector.Wait();
+        collector.Join();
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public class ConcurrencyStressTests
         {
             var session = model.CreateSession(new SessionOptions { Threads = 2 });
             int bad = 0;
-            var runner = Task.Run(() =>
+            var runner = new Thread(() =>
             {
                 var y = new float[10];
                 for (int i = 0; i < 50; i++)
@@ -101,12 +102,13 @@ public class ConcurrencyStressTests
                     if (!y.AsSpan().SequenceEqual(expected.AsSpan((i % Samples) * 10, 10))) Interlocked.Increment(ref bad);
                 }
             });
+            runner.Start();
             while (true)
             {
                 try { session.Dispose(); break; }
                 catch (ConcurrentSessionUseException) { Thread.Yield(); }
             }
-            Assert.True(runner.Wait(TimeSpan.FromMinutes(1)));
+            Assert.True(runner.Join(TimeSpan.FromMinutes(1)));
             Assert.Equal(0, bad);
         }
     }
