@@ -39,17 +39,11 @@ internal static class Worker
         return x;
     }
 
-    /// <summary>Threads go through SessionOptions.Threads when the runtime has it (set by reflection: the bench builds either way).</summary>
     private static (Action, bool) RunEdgeNorm(string file, int threads)
     {
         var model = EdgeNormModel.Load(file);
-        var options = new global::EdgeNorm.Runtime.SessionOptions { MaxBatch = 1 };
-        bool applied = threads == 1;
-        if (threads != 1 && typeof(global::EdgeNorm.Runtime.SessionOptions).GetProperty("Threads") is { } p)
-        {
-            p.SetValue(options, threads);
-            applied = true;
-        }
+        var options = new global::EdgeNorm.Runtime.SessionOptions { MaxBatch = 1, Threads = threads };
+        const bool applied = true;
         var session = model.CreateSession(options);
         var x = RandomInput(model.Inputs[0].SampleElements);
         var y = new float[model.Outputs[0].SampleElements];

@@ -1,31 +1,16 @@
 namespace EdgeNorm.Firmware;
 
 /// <summary>
-/// Writes a file so that readers see either the old file or the complete new one: the bytes go to a temporary file
-/// in the same folder (same file system), which is flushed and then renamed over the target.
+/// The firmware tools' all-or-nothing writes: <see cref="EdgeNorm.Model.Format.AtomicFile"/> (temporary file in the
+/// same folder, flushed, renamed), after checking the folder exists so the user gets a one-line reason.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(dir)) throw new FirmwareException($"cannot write '{path}': folder '{dir}' does not exist");
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        EdgeNorm.Model.Format.AtomicFile.Write(path, write);
     }
 
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)

@@ -1,21 +1,9 @@
+using EdgeNorm.Model.Format;
+
 namespace EdgeNorm.Onnx.Writer;
 
-/// <summary>Atomic file output for ONNX models.</summary>
+/// <summary>Atomic file output for ONNX models (the one rule: <see cref="AtomicFile"/>).</summary>
 public static class OnnxFiles
 {
-    public static void WriteAtomically(string path, byte[] bytes)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    public static void WriteAtomically(string path, byte[] bytes) => AtomicFile.WriteAllBytes(path, bytes);
 }
