@@ -33,7 +33,13 @@ public sealed class InferenceSession : IDisposable
         Model = model;
         _plan = model.Plan;
         MaxBatch = options.MaxBatch;
-        _offsets = _plan.Layout(MaxBatch, out long arena, out long scratch);
+        long arena, scratch;
+        // Sizes are computed checked: a MaxBatch whose arena does not even fit in 64 bits is the same user error.
+        try { _offsets = _plan.Layout(MaxBatch, out arena, out scratch); }
+        catch (OverflowException)
+        {
+            throw new InputShapeException($"MaxBatch {MaxBatch} needs an arena larger than 2^63 bytes; use a smaller MaxBatch");
+        }
         if (arena > Array.MaxLength || scratch > Array.MaxLength)
             throw new InputShapeException($"MaxBatch {MaxBatch} needs an arena of {arena} bytes, more than one array holds");
         _arena = new byte[arena];

@@ -38,7 +38,8 @@ internal static class EvalVerb
             if (refPath is not null && !File.Exists(refPath)) throw new EdgeNormException($"{refPath}: no such file (--reference)");
 
             bool integer = path.EndsWith(".edgn", StringComparison.OrdinalIgnoreCase);
-            var (predicted, output, fused) = integer ? PredictInteger(path, specs, RunVerb.Options(r, threads, kernels)) : PredictFloat(path, specs);
+            var sessionOptions = RunVerb.Options(r, threads, kernels);
+            var (predicted, output, fused) = integer ? PredictInteger(path, specs, sessionOptions) : PredictFloat(path, specs);
             int n = predicted.Length;
             var truth = DataArguments.LoadLabels(r.GetValue(labels)!, n);
             int correct = 0;
@@ -73,7 +74,9 @@ internal static class EvalVerb
             }
             else
             {
-                string how = integer ? "integer executor (scalar reference kernels)" : "float reference executor";
+                string how = integer
+                    ? $"integer executor ({EdgeNorm.Runtime.Platform.KernelPaths.Name(sessionOptions.KernelPath ?? EdgeNorm.Runtime.Platform.KernelPaths.Select())} kernels, {sessionOptions.Threads} thread(s))"
+                    : "float reference executor";
                 o.WriteLine(FormattableString.Invariant($"top-1 {top1:P2} ({correct}/{n}) — {path}, {how}, output '{output}'"));
                 if (agree is int ag)
                     o.WriteLine(FormattableString.Invariant($"agreement with {refPath}: {(n == 0 ? 0 : (double)ag / n):P2} ({ag}/{n} top-1 predictions equal)"));
