@@ -8,6 +8,9 @@ namespace EdgeNorm.Calibration.Tests;
 /// A whole calibrated model (the PRepBN ViT) gives the same output bytes on every kernel path usable here and for
 /// any thread count, and allocates nothing per inference after warm-up with worker threads running.
 /// </summary>
+// Not parallel with other classes: the allocation test counts process-wide bytes (worker threads included), so any
+// concurrently running test would be counted too.
+[Collection(nameof(ProcessWideAllocationCollection))]
 public class KernelPathModelTests
 {
     private static readonly Lazy<EdgeNormModel> Model = new(() => EdgeNormModel.Load(EndToEnd.Calibrate("vit_prepbn")));
@@ -68,3 +71,7 @@ public class KernelPathModelTests
             Assert.Throws<SessionConfigurationException>(() => Model.Value.CreateSession(new SessionOptions { KernelPath = missing }));
     }
 }
+
+/// <summary>Runs its members alone (no other test class in parallel), for process-wide measurements.</summary>
+[CollectionDefinition(nameof(ProcessWideAllocationCollection), DisableParallelization = true)]
+public sealed class ProcessWideAllocationCollection;
