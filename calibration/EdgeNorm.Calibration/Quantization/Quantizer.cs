@@ -242,7 +242,7 @@ public static class Quantizer
         // A value quantised with another tensor's calibrated range (a folded RepBN's token select reads x's).
         private readonly Dictionary<string, string> _rangeOf = new(StringComparer.Ordinal);
 
-        private sealed record QValue(string Name, DataType DType, float Scale, long[] Shape);
+        private sealed record QValue(string Name, DataType DType, float Scale, long[] Shape, long ZeroPoint = 0);
 
         private readonly EdgnBuilder _b = new();
         private readonly Dictionary<string, QValue> _q = new(StringComparer.Ordinal);
@@ -344,7 +344,15 @@ public static class Quantizer
             for (int r = 0; r < outN; r++)
             {
                 double accScale = (double)x.Scale * sw[r];
-                bq[r] = bias is null ? 0 : (int)Math.Clamp(Math.Round(bias[r] / accScale), int.MinValue / 2, int.MaxValue / 2);
+                long b = bias is null ? 0 : (long)Math.Clamp(Math.Round(bias[r] / accScale), int.MinValue / 2, int.MaxValue / 2);
+                if (x.ZeroPoint != 0)
+                {
+                    // Σ w·(q − z) = Σ w·q − z·Σ w: the input's zero point folds into the int32 bias.
+                    long sum = 0;
+                    for (int i = 0; i < k; i++) sum += wq[r * k + i];
+                    b -= x.ZeroPoint * sum;
+                }
+                bq[r] = (int)Math.Clamp(b, int.MinValue / 2, int.MaxValue / 2);
                 var m = Dyadic(accScale / y.Scale, n);
                 (mult[r], shift[r]) = (m.Multiplier, m.Shift);
             }
@@ -424,8 +432,8 @@ public static class Quantizer
         private void Table(Node n, Func<double, double> f)
         {
             var x = In(n, 0, DataType.Int8);
-            var y = Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
-            var table = LookupTableBuilder.BuildInt8(f, x.Scale, 0, y.Scale, 0);
+            var y = AsymmetricInt8(n.Outputs[0]) ?? Define(n.Outputs[0], DataType.Int8, ScaleOf(n.Outputs[0], DataType.Int8), Shape(n.Outputs[0]));
+            var table = LookupTableBuilder.BuildInt8(f, x.Scale, 0, y.Scale, (int)y.ZeroPoint);
             string p = NodePrefix(n);
             _b.AddTensor<sbyte>(p + ".table", [256], table);
             _b.AddNode(n.Name, IntegerOpNames.Lookup, [x.Name, p + ".table"], [y.Name]);
@@ -562,6 +570,27 @@ public static class Quantizer
         }
 
         // ---- helpers ----
+
+        /// <summary>
+        /// A table's int8 output read only by Linears gets an asymmetric grid over [min(0, lo), max(0, hi)]: GELU's
+        /// output is nearly one-sided, and a symmetric grid would waste half its codes. Free at run time (the zero
+        /// point is in the table and in the readers' int32 bias). Null when a reader cannot take a zero point.
+        /// </summary>
+        private QValue? AsymmetricInt8(string name)
+        {
+            if (_graphOutputs.Contains(name) || !_consumers.TryGetValue(name, out var users) || users.Count == 0
+                || !users.All(u => u.IsFused && u.OpType == "Linear" && u.Inputs[0] == name && !_folded.ContainsKey(name)))
+                return null;
+            var r = ranges.Get(name, DataType.Int8);
+            double lo = Math.Min(0, r.Min), hi = Math.Max(0, r.Max);
+            if (!(hi - lo > 0) || double.IsInfinity(hi - lo)) return null;
+            float scale = (float)((hi - lo) / 255);
+            long zp = Math.Clamp(-128 - (long)Math.Round(lo / scale), -128, 127);
+            var v = new QValue(name, DataType.Int8, scale, Shape(name), zp);
+            _q[name] = v;
+            _b.AddValue(name, DataType.Int8, v.Shape, QuantParams.PerTensor(scale, zp));
+            return v;
+        }
 
         private QValue Define(string name, DataType dtype, float scale, long[] shape)
         {
