@@ -37,7 +37,7 @@ public sealed class CalibrationReport
         {
             if (v.Quant is not { Axis: null, Scales.Count: 1 } q || v.DType is not (DataType.Int8 or DataType.Int16)) continue;
             string source = v.Name.EndsWith(".int8", StringComparison.Ordinal) ? v.Name[..^5] : v.Name;
-            var e = new TensorError(v.Name, v.DType.Name(), q.Scales[0], v.DType == DataType.Int8 ? 127 : 32767);
+            var e = new TensorError(v.Name, v.DType.Name(), q.Scales[0], v.DType == DataType.Int8 ? 127 : 32767, q.ZeroPoints[0]);
             (errors.TryGetValue(source, out var l) ? l : errors[source] = []).Add(e);
             order.Add(e);
         }

@@ -1,11 +1,14 @@
 namespace EdgeNorm.Calibration.Report;
 
 /// <summary>
-/// Streaming quantisation error of one tensor: float x against its quantise-dequantise at the file's scale
-/// (symmetric, round half away from zero, saturate at ±(2^(bits−1) − 1)). Only sums are kept.
+/// Streaming quantisation error of one tensor: float x against its quantise-dequantise at the file's scale and zero
+/// point (round half away from zero; saturate at ±(2^(bits−1) − 1), or at the full [−2^(bits−1), 2^(bits−1) − 1]
+/// when the grid is asymmetric). Only sums are kept.
 /// </summary>
-public sealed class TensorError(string name, string dtype, float scale, int bound)
+public sealed class TensorError(string name, string dtype, float scale, int bound, long zeroPoint = 0)
 {
+    private readonly int _low = zeroPoint == 0 ? -bound : -bound - 1;
+
     private double _signal, _noise, _maxError;
     private long _count, _clipped;
 
@@ -32,13 +35,13 @@ public sealed class TensorError(string name, string dtype, float scale, int boun
         foreach (float v in x)
         {
             if (!float.IsFinite(v)) continue;
-            double q = Math.Round(v / (double)scale, MidpointRounding.AwayFromZero);
-            if (Math.Abs(q) > bound)
+            double q = Math.Round(v / (double)scale, MidpointRounding.AwayFromZero) + zeroPoint;
+            if (q > bound || q < _low)
             {
                 _clipped++;
-                q = Math.Sign(q) * bound;
+                q = Math.Clamp(q, _low, bound);
             }
-            double e = v - q * scale;
+            double e = v - (q - zeroPoint) * scale;
             _signal += (double)v * v;
             _noise += e * e;
             _maxError = Math.Max(_maxError, Math.Abs(e));

@@ -29,7 +29,7 @@ public static class QdqExporter
 
     private sealed class Builder(EdgnModel model)
     {
-        private sealed record Value(string Float, string? Codes, float Scale, DataType DType, IReadOnlyList<long> Shape);
+        private sealed record Value(string Float, string? Codes, float Scale, DataType DType, IReadOnlyList<long> Shape, long ZeroPoint = 0);
 
         private readonly OnnxGraphWriter _w = new("edgenorm_qdq", opset: 17);
         private readonly Dictionary<string, Value> _v = new(StringComparer.Ordinal);
@@ -95,16 +95,17 @@ public static class QdqExporter
                 _v[name] = new(floatTensor, null, scale, decl.DType, decl.Shape);
                 return;
             }
+            long z = decl.Quant is { ZeroPoints.Count: 1 } qz ? qz.ZeroPoints[0] : 0;
             string s = _w.Floats(name + ".scale", [scale]);
-            string zp = _w.SBytes(name + ".zero_point", [(sbyte)0]);
+            string zp = _w.SBytes(name + ".zero_point", [(sbyte)z]);
             string codes = _w.Node("QuantizeLinear", [floatTensor, s, zp]);
-            _v[name] = new(_w.Node("DequantizeLinear", [codes, s, zp]), codes, scale, decl.DType, decl.Shape);
+            _v[name] = new(_w.Node("DequantizeLinear", [codes, s, zp]), codes, scale, decl.DType, decl.Shape, z);
         }
 
         /// <summary>QuantizeLinear → DequantizeLinear again at <paramref name="v"/>'s scale (exact: the values are already on its grid).</summary>
         private string Requantized(string floatTensor, Value v)
         {
-            string s = _w.Floats(_w.Fresh("scale"), [v.Scale]), zp = _w.SBytes(_w.Fresh("zero_point"), [(sbyte)0]);
+            string s = _w.Floats(_w.Fresh("scale"), [v.Scale]), zp = _w.SBytes(_w.Fresh("zero_point"), [(sbyte)v.ZeroPoint]);
             return _w.Node("DequantizeLinear", [_w.Node("QuantizeLinear", [floatTensor, s, zp]), s, zp]);
         }
 
@@ -137,8 +138,11 @@ public static class QdqExporter
 
         // ---- matmuls ----
 
-        /// <summary>The weight as int8 behind a per-channel DequantizeLinear and the bias in float (s_x·s_w·b).</summary>
-        private (string W, float[] Bias, int N, int K) Weight(EdgnNode n, float sx, bool transposeForMatMul)
+        /// <summary>
+        /// The weight as int8 behind a per-channel DequantizeLinear and the bias in float: s_x·s_w·(b + z_x·Σ_k w), the
+        /// stored bias without the input zero point's term (the float MatMul reads x − z_x already dequantised).
+        /// </summary>
+        private (string W, float[] Bias, int N, int K) Weight(EdgnNode n, Value x, bool transposeForMatMul)
         {
             var t = Tensor(n.Inputs[1]);
             if (!t.IsPacked || t.Shape.Count != 2 || t.Quant is not { IsPerChannel: true } q)
@@ -148,7 +152,12 @@ public static class QdqExporter
             var sw = q.Scales.ToArray();
             var bias = Ints(n.Inputs[2]);
             var bf = new float[outN];
-            for (int r = 0; r < outN; r++) bf[r] = (float)((double)bias[r] * sx * sw[r]);
+            for (int r = 0; r < outN; r++)
+            {
+                long sum = 0;
+                if (x.ZeroPoint != 0) for (int c = 0; c < k; c++) sum += w[r * k + c];
+                bf[r] = (float)((bias[r] + x.ZeroPoint * sum) * (double)x.Scale * sw[r]);
+            }
             sbyte[] stored = w;
             long[] dims = [outN, k];
             if (transposeForMatMul)
@@ -167,7 +176,7 @@ public static class QdqExporter
         private void Linear(EdgnNode n)
         {
             var x = Get(n.Inputs[0]);
-            var (w, bias, outN, _) = Weight(n, x.Scale, transposeForMatMul: true);
+            var (w, bias, outN, _) = Weight(n, x, transposeForMatMul: true);
             // ORT fuses a 2-D MatMul + Add into a float Gemm before its QDQ pass; a 3-D view keeps the int8 MatMul.
             bool flat = x.Shape.Count == 2;
             string input = flat ? Requantized(_w.Node("Unsqueeze", [x.Float, _w.Longs(1)]), x) : x.Float;
@@ -180,7 +189,7 @@ public static class QdqExporter
             var x = Get(n.Inputs[0]);
             var ks = n.GetInts("kernel_shape") ?? throw new QdqExportException($"node '{n.Name}': kernel_shape is missing");
             int c = (int)x.Shape[1];
-            var (w, bias, outN, k) = Weight(n, x.Scale, transposeForMatMul: false);
+            var (w, bias, outN, k) = Weight(n, x, transposeForMatMul: false);
             if (c * ks[0] * ks[1] != k) throw new QdqExportException($"node '{n.Name}': weight K {k} ≠ C·kh·kw");
             var w4 = _w.Node("Reshape", [w, _w.Longs(outN, c, ks[0], ks[1])]);
             var conv = _w.Node("Conv", [x.Float, w4, _w.Floats(n.Name + ".bias", bias, outN)],
@@ -298,7 +307,8 @@ public static class QdqExporter
             var x = Get(n.Inputs[0]);
             if (x.Codes is null) throw new QdqExportException($"node '{n.Name}': the lookup input is not an int8 value");
             float sy = ScaleOf(n.Outputs[0]);
-            var table = model.GetTensorData<sbyte>(n.Inputs[1]).ToArray().Select(v => v * sy).ToArray();
+            long zy = _decl[n.Outputs[0]].Quant is { ZeroPoints.Count: 1 } q ? q.ZeroPoints[0] : 0;
+            var table = model.GetTensorData<sbyte>(n.Inputs[1]).ToArray().Select(v => (v - zy) * sy).ToArray();
             var idx = _w.Node("Add", [_w.Node("Cast", [x.Codes], ("to", (long)OnnxGraphWriter.Int32)), _w.Ints32(_w.Fresh("c"), [128])]);
             Define(n.Outputs[0], _w.Node("Gather", [_w.Floats(n.Name + ".table", table, 256), idx]));
         }
