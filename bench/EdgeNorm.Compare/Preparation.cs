@@ -25,13 +25,19 @@ internal static class Preparation
 {
     /// <summary>
     /// "deit" builds the DeiT-Tiny-shaped PRepBN ViT with the ONNX writer (seed 1); any other value is a float ONNX
-    /// path with one float input. Calibration: <paramref name="calibSamples"/> N(0, 1) inputs, minmax (fixed seed).
+    /// path with one float input. Calibration: <paramref name="calibSamples"/> N(0, 1) inputs, minmax (fixed seed). With
+    /// <paramref name="reuse"/>, the four files already in <paramref name="work"/> are used as they are (repeated runs).
     /// </summary>
-    public static ModelFiles Prepare(string model, string work, int calibSamples, TextWriter log)
+    public static ModelFiles Prepare(string model, string work, int calibSamples, TextWriter log, bool reuse = false)
     {
         string name = model == "deit" ? "deit-tiny" : Path.GetFileNameWithoutExtension(model);
         string onnx = model == "deit" ? Path.Combine(work, "deit-tiny.onnx") : Path.GetFullPath(model);
         var files = new ModelFiles(name, onnx, Path.Combine(work, name + ".edgn"), Path.Combine(work, name + ".qdq.onnx"), Path.Combine(work, name + ".dynamic.onnx"));
+        if (reuse && new[] { files.Onnx, files.Edgn, files.Qdq, files.Dynamic }.All(File.Exists))
+        {
+            log.WriteLine($"reusing the models in {work}");
+            return files;
+        }
         if (model == "deit")
         {
             log.WriteLine($"writing {onnx} (DeiT-Tiny shape, random weights, seed 1)");

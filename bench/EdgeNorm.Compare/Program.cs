@@ -4,7 +4,7 @@ using System.Text.Json;
 using EdgeNorm.Bench.Compare;
 
 // dotnet run --project bench/EdgeNorm.Compare -c Release -- --model deit|PATH.onnx [--threads 1,2] [--rounds 3]
-//     [--iterations 20] [--warmup 3] [--calib 8] [--work DIR] [--out results.jsonl] [--markdown table.md] [--profile]
+//     [--iterations 20] [--warmup 3] [--calib 8] [--work DIR] [--reuse] [--out results.jsonl] [--markdown table.md] [--profile]
 // Prepares the four models once (EdgeNorm .edgn calibrated on random normal inputs, ORT fp32 = the ONNX itself, ORT
 // int8 dynamic = DynamicQuantizeMatMul rewrite, ORT int8 QDQ = export-qdq of the same calibration), then per thread
 // count runs the engines interleaved A B C D A B C D …, each run in a fresh process, batch 1. Prints one JSON line per
@@ -18,17 +18,18 @@ string work = Args.Get(args, "--work") ?? Path.Combine(Path.GetTempPath(), "edge
 string? outPath = Args.Get(args, "--out");
 Directory.CreateDirectory(work);
 
-var files = Preparation.Prepare(model, work, Args.Int(args, "--calib", 8), Console.Error);
+var files = Preparation.Prepare(model, work, Args.Int(args, "--calib", 8), Console.Error, Args.Has(args, "--reuse"));
 var profile = Args.Has(args, "--profile") ? Worker.Profile(files.Edgn, iterations) : [];
 foreach (var (op, ms, share) in profile)
     Emit(new Dictionary<string, object> { ["model"] = files.Name, ["profile"] = op, ["ms_per_inference"] = Math.Round(ms, 3), ["share"] = Math.Round(share, 3) });
-var table = new List<(int Threads, string Engine, double P50, double P90, double Rss, bool Applied)>();
+var table = new List<(int Threads, string Engine, double P50, double P90, double Cpu, double Rss, bool Applied)>();
 
 string[] engines = ["edgenorm-int8", "ort-fp32", "ort-int8-dynamic", "ort-int8-qdq"];
 foreach (int t in threads)
 {
     var samples = engines.ToDictionary(e => e, _ => new List<double>());
     var rss = engines.ToDictionary(e => e, _ => 0L);
+    var cpu = engines.ToDictionary(e => e, _ => new List<double>());
     var applied = engines.ToDictionary(e => e, _ => true);
     for (int r = 0; r < rounds; r++)
         foreach (var engine in engines)
@@ -36,6 +37,7 @@ foreach (int t in threads)
             var result = RunWorker(engine, files.For(engine), t, iterations, warmup);
             samples[engine].AddRange(result.GetProperty("latencies_ms").EnumerateArray().Select(v => v.GetDouble()));
             rss[engine] = Math.Max(rss[engine], result.GetProperty("vmhwm_kb").GetInt64());
+            cpu[engine].Add(result.GetProperty("cpu_ms_per_inference").GetDouble());
             applied[engine] &= result.GetProperty("threads_applied").GetBoolean();
         }
     var p50 = new Dictionary<string, double>();
@@ -43,12 +45,14 @@ foreach (int t in threads)
     {
         var s = samples[engine].Order().ToArray();
         p50[engine] = Percentile(s, 0.5);
-        table.Add((t, engine, p50[engine], Percentile(s, 0.9), rss[engine] / 1024.0, applied[engine]));
+        double cpuMs = cpu[engine].Order().ToArray() is { Length: > 0 } c ? Percentile(c, 0.5) : double.NaN;
+        table.Add((t, engine, p50[engine], Percentile(s, 0.9), cpuMs, rss[engine] / 1024.0, applied[engine]));
         Emit(new Dictionary<string, object>
         {
             ["model"] = files.Name, ["engine"] = engine, ["threads"] = t, ["threads_applied"] = applied[engine], ["batch"] = 1,
             ["runs"] = s.Length, ["p50_ms"] = Math.Round(p50[engine], 3), ["p90_ms"] = Math.Round(Percentile(s, 0.9), 3),
-            ["inferences_per_s"] = Math.Round(1000 / p50[engine], 2), ["peak_rss_mb"] = Math.Round(rss[engine] / 1024.0, 1),
+            ["inferences_per_s"] = Math.Round(1000 / p50[engine], 2), ["cpu_ms_per_inference"] = Math.Round(table[^1].Cpu, 2),
+            ["peak_rss_mb"] = Math.Round(rss[engine] / 1024.0, 1),
         });
     }
     Emit(new Dictionary<string, object>

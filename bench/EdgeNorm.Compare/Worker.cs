@@ -18,15 +18,19 @@ internal static class Worker
         var (run, applied) = engine == "edgenorm-int8" ? RunEdgeNorm(file, threads) : Ort(file, threads);
         for (int i = 0; i < warmup; i++) run();
         var ms = new double[iterations];
+        // Process CPU time of the timed runs: on a shared machine it moves far less with the other load than wall time
+        // (one thread: ≈ the latency an idle core would give; more threads: the sum over threads, incl. any spinning).
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         for (int i = 0; i < iterations; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
             run();
             ms[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
+        double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, iterations);
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["engine"] = engine, ["threads"] = threads, ["threads_applied"] = applied, ["latencies_ms"] = ms, ["vmhwm_kb"] = VmHwmKb(),
+            ["engine"] = engine, ["threads"] = threads, ["threads_applied"] = applied, ["latencies_ms"] = ms, ["cpu_ms_per_inference"] = Math.Round(cpuMs, 2), ["vmhwm_kb"] = VmHwmKb(),
         }));
         return 0;
     }

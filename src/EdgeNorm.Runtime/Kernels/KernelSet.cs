@@ -17,6 +17,9 @@ public sealed unsafe class KernelSet : IDisposable
     private readonly WorkerPool _pool;
     private readonly GemmCall _call = new();
 
+    /// <summary>The session's reusable attention-rows work item (QAttention fills and runs it).</summary>
+    internal Vector.AttentionRows AttentionRows { get; } = new();
+
     private KernelSet(KernelPath path, int threads)
     {
         Path = path;
@@ -45,6 +48,9 @@ public sealed unsafe class KernelSet : IDisposable
     public int Threads => _pool.Threads;
 
     internal WorkerPool Pool => _pool;
+
+    /// <summary>The int8 GEMM of <see cref="Path"/> (also attention's Q·Kᵀ).</summary>
+    internal GemmKernel GemmKernel => _gemm;
 
     /// <summary>Scratch bytes a GEMM of <paramref name="m"/> rows and reduction length <paramref name="k"/> needs on any path.</summary>
     public static long GemmScratchBytes(int m, int k) => ((long)m + 16) * (((k + 3) / 4 * 8 + 63) & ~63L) + 64;
@@ -86,6 +92,33 @@ public sealed unsafe class KernelSet : IDisposable
             c.Weights = null!;
             c.A = null;
             c.Y = null;
+        }
+    }
+
+    /// <summary>
+    /// <c>dst[r·n + j] = Σ_t a[r·aStride + t]·b[j·bStride + t]</c> (t &lt; k) on this path's micro-kernel, the way
+    /// attention's Q·Kᵀ runs it (<see cref="PanelPacker"/>, <see cref="GemmKernel.Products"/>). For tests and
+    /// benchmarks: it allocates its packing buffers.
+    /// </summary>
+    internal void Products(ReadOnlySpan<sbyte> a, int aStride, int m, ReadOnlySpan<sbyte> b, int bStride, int n, int k, Span<int> dst)
+    {
+        if ((long)(m - 1) * aStride + k > a.Length || (long)(n - 1) * bStride + k > b.Length || (long)m * n > dst.Length)
+            throw new ArgumentException("operands too short for the shape");
+        int groups = PanelPacker.Groups(k);
+        nint stride = _gemm.RowStride(groups);
+        var panels = new byte[PanelPacker.Bytes(n, k)];
+        var init = new int[PanelPacker.Panels(n) * 16];
+        var prepared = new byte[(m + _gemm.TileRows) * stride];
+        fixed (sbyte* pa = a)
+        fixed (sbyte* pb = b)
+        fixed (byte* pp = panels)
+        fixed (int* pi = init)
+        fixed (byte* pr = prepared)
+        fixed (int* py = dst)
+        {
+            PanelPacker.Pack(pb, bStride, n, k, _gemm, pp, pi);
+            _gemm.PrepareRows(pa, aStride, m, k, pr, stride);
+            _gemm.Products(pr, stride, m, pp, groups, n, pi, py, n);
         }
     }
 

@@ -1,4 +1,5 @@
 using EdgeNorm.Runtime.Execution;
+using EdgeNorm.Runtime.Kernels.Gemm;
 using EdgeNorm.Runtime.Kernels.Reference;
 using EdgeNorm.Runtime.Kernels.Vector;
 using EdgeNorm.Runtime.Numerics;
@@ -22,6 +23,7 @@ internal sealed class AttentionOp : IntegerOp
     private readonly IBertExpParameters _exp;
 
     private readonly bool _packed, _masked;
+    private readonly AttentionSpec _spec;
 
     public AttentionOp(Constants c, int tokens, int width, bool packed, bool masked)
     {
@@ -54,17 +56,16 @@ internal sealed class AttentionOp : IntegerOp
         {
             throw new UnsupportedModelException($"node '{c.Node.Name}': invalid exp parameters: {ex.Message}");
         }
+        _spec = new AttentionSpec(_heads, _dh, _s, _lis, _renormalize, _logit, _out, _outOdd, _exp);
     }
 
     // logits, e (int32 × S each), acc, odd (int32 × Dh each), V (S·Dh bytes), codes (S bytes)
     private long ReferenceScratchBytes => 4L * (2 * _s + 2 * _dh) + _s * _dh + 2 * _s + 64;
 
-    // The vector path: logits, e (int32 × S), acc, odd (int32 × Dh), codes, mask (S bytes each, 4-aligned), the query
-    // row and the head's K as int16, the head's V as int16 pairs (int32 × ⌈S/2⌉·Dh).
-    private long VectorScratchBytes => 4L * (2 * _s + 2 * _dh) + 2 * Align4(_s) + Align4(2 * _dh) + Align4(2L * _s * _dh) + 4L * ((_s + 1) / 2) * _dh + VnniScratchBytes;
-
-    // AVX-VNNI scores: the head's keys as bytes, their 128·Σk corrections, the biased query.
-    private long VnniScratchBytes => Align4((long)_s * _dh) + 4L * _s + Align4(_dh);
+    // The vector path: the mask (S bytes), then per head its keys as GEMM panels with their start values and its V as
+    // int16, then one part's row scratch for rows too long for a worker's stack (AttentionRows.SharedScratch).
+    private long VectorScratchBytes => Align4(_s) + _heads * ((long)_spec.KeyPanelBytes + 4L * _spec.KeyInitCount + Align4(2L * _s * _dh))
+        + _spec.RowScratchBytes;
 
     private static long Align4(long bytes) => (bytes + 3) & ~3L;
 
@@ -147,10 +148,12 @@ internal sealed class AttentionOp : IntegerOp
     }
 
     /// <summary>
-    /// The same bytes through Kernels/Vector: per head, K widened to int16 and V packed as int16 pairs once; per query
-    /// row, vector scores, i-exp, codes, × V and the output requant. The linear softmax runs the reference.
+    /// The same bytes through Kernels/Vector: per sample, every head's keys are packed as GEMM panels (Q·Kᵀ runs on the
+    /// session's int8 micro-kernel) and its V widened to int16 once on the calling thread, then the query rows — scores,
+    /// i-exp, codes, × V, output requant — run on the session's threads as <see cref="AttentionRows"/> (a fixed
+    /// partition of (head, row block) units: the same bytes for any thread count). The linear softmax runs the reference.
     /// </summary>
-    private void ExecuteVector(in OpContext ctx, VectorWidth w)
+    private unsafe void ExecuteVector(in OpContext ctx, VectorWidth w)
     {
         int s = _s, dh = _dh, hd = _heads * dh;
         int width = _packed ? 3 * hd : hd;
@@ -160,20 +163,14 @@ internal sealed class AttentionOp : IntegerOp
         int kOff = _packed ? hd : 0, vOff = _packed ? 2 * hd : 0;
         Span<long> maskAll = _masked ? ctx.Value<long>(Inputs[3]) : default;
         var y = ctx.Value<sbyte>(Outputs[0]);
-        int o = 0;
-        var logits = ctx.Scratch<int>(o, s); o += 4 * s;
-        var e = ctx.Scratch<int>(o, s); o += 4 * s;
-        var acc = ctx.Scratch<int>(o, dh); o += 4 * dh;
-        var odd = ctx.Scratch<int>(o, dh); o += 4 * dh;
-        var codes = ctx.Scratch<byte>(o, s); o += (int)Align4(s);
-        var mask = _masked ? ctx.Scratch<byte>(o, s) : default; o += (int)Align4(s);
-        var q16 = ctx.Scratch<short>(o, dh); o += (int)Align4(2 * dh);
-        var k16 = ctx.Scratch<short>(o, s * dh); o += (int)Align4(2L * s * dh);
-        var v2 = ctx.Scratch<int>(o, (s + 1) / 2 * dh); o += 4 * ((s + 1) / 2) * dh;
-        bool vnni = ctx.Path == KernelPath.AvxVnni && ScoresVnni.IsSupported && ScoresVnni.Fits(dh);
-        var k8 = vnni ? ctx.Scratch<sbyte>(o, s * dh) : default; o += (int)Align4((long)s * dh);
-        var corrections = vnni ? ctx.Scratch<int>(o, s) : default; o += 4 * s;
-        var q8 = vnni ? ctx.Scratch<byte>(o, dh) : default;
+        var kernels = ctx.Kernels;
+        int o = 0, panelBytes = _spec.KeyPanelBytes, initCount = _spec.KeyInitCount;
+        var mask = ctx.Scratch<byte>(o, s); o += (int)Align4(s);
+        var panels = ctx.Scratch<byte>(o, _heads * panelBytes); o += _heads * panelBytes;
+        var init = ctx.Scratch<int>(o, _heads * initCount); o += 4 * _heads * initCount;
+        var v16 = ctx.Scratch<short>(o, _heads * s * dh); o += _heads * (int)Align4(2L * s * dh);
+        var shared = ctx.Scratch<byte>(o, _spec.RowScratchBytes);
+        var rows = kernels.AttentionRows;
         for (int b = 0; b < ctx.Batch; b++)
         {
             var xq = qAll.Slice(b * s * width, s * width);
@@ -181,45 +178,41 @@ internal sealed class AttentionOp : IntegerOp
             var xv = vAll.Slice(b * s * width, s * width);
             if (_masked)
                 for (int j = 0; j < s; j++) mask[j] = maskAll[b * s + j] != 0 ? (byte)1 : (byte)0;
-            for (int h = 0; h < _heads; h++)
+            fixed (sbyte* pq = xq)
+            fixed (sbyte* pk = xk)
+            fixed (sbyte* py = y.Slice(b * s * hd, s * hd))
+            fixed (byte* pm = mask)
+            fixed (byte* pp = panels)
+            fixed (int* pi = init)
+            fixed (short* pv = v16)
+            fixed (byte* ps = shared)
             {
-                if (vnni) ScoresVnni.PrepareKeys(xk, width, kOff + h * dh, s, dh, k8, corrections);
-                else AttentionVector.Widen(xk, width, kOff + h * dh, s, dh, k16);
-                AttentionVector.PackValuePairs(xv, width, vOff + h * dh, s, dh, v2);
-                for (int i = 0; i < s; i++)
+                for (int h = 0; h < _heads; h++)
                 {
-                    if (vnni)
-                    {
-                        ScoresVnni.BiasQuery(xq.Slice(i * width + h * dh, dh), q8);
-                        ScoresVnni.Scores(q8, k8, corrections, _logit, logits);
-                    }
-                    else
-                    {
-                        AttentionVector.Widen(xq.Slice(i * width), width, h * dh, 1, dh, q16);
-                        AttentionVector.Scores(q16, k16, _logit, logits, w);
-                    }
-                    SoftmaxVector.IBertExpRow(logits, mask, _exp, e, w);
-                    var dst = y.Slice((b * s + i) * hd + h * dh, dh);
-                    if (_lis)
-                    {
-                        SoftmaxVector.LisCodes(e, codes, w);
-                        AttentionVector.LisWeightedSum(codes, v2, acc, w);
-                        if (_renormalize) AttentionVector.Renormalize(acc, Log2Codes.DequantizedSumLis(codes), w);
-                        RequantizeVector.PerTensor(acc, dst, _out, w);
-                    }
-                    else
-                    {
-                        SoftmaxVector.LogSqrt2Codes(e, codes, w);
-                        AttentionVector.LogSqrt2WeightedSums(codes, v2, acc, odd, w);
-                        if (_renormalize)
-                        {
-                            int sum = Log2Codes.DequantizedSumLogSqrt2(codes);
-                            AttentionVector.Renormalize(acc, sum, w);
-                            AttentionVector.Renormalize(odd, sum, w);
-                        }
-                        RequantizeVector.AddScaled(acc, _out, odd, _outOdd, dst, w);
-                    }
+                    PanelPacker.Pack(pk + kOff + h * dh, width, s, dh, kernels.GemmKernel, pp + (long)h * panelBytes, pi + (long)h * initCount);
+                    AttentionVector.Widen(xv, width, vOff + h * dh, s, dh, v16.Slice(h * s * dh, s * dh));
                 }
+                // The pins hold until every part is done: WorkerPool.Run returns only then.
+                rows.Spec = _spec;
+                rows.Width = w;
+                rows.Kernel = kernels.GemmKernel;
+                rows.Q = pq;
+                rows.QStride = width;
+                rows.Y = py;
+                rows.Mask = _masked ? pm : null;
+                rows.KeyPanels = pp;
+                rows.KeyInit = pi;
+                rows.V16 = pv;
+                rows.SharedScratch = ps;
+                if (_spec.RowScratchBytes <= AttentionRows.MaxStackScratch) kernels.Pool.Run(rows);
+                else rows.Execute(0, 1);
+                rows.Q = null;
+                rows.Y = null;
+                rows.Mask = null;
+                rows.KeyPanels = null;
+                rows.KeyInit = null;
+                rows.V16 = null;
+                rows.SharedScratch = null;
             }
         }
     }

@@ -38,15 +38,16 @@ public class AttentionOpPathTests
             .ToArray();
     }
 
-    private static sbyte[] Run(EdgeNormModel model, KernelPath path, sbyte[] qkv, long[] mask, int batch)
+    private static sbyte[] Run(EdgeNormModel model, KernelPath path, sbyte[] qkv, long[] mask, int batch, int threads = 1)
     {
+        using var kernels = Kernels.KernelSet.Create(path, threads);
         var plan = model.Plan;
         var offsets = plan.Layout(batch, out long arenaBytes, out long scratchBytes);
         var arena = new byte[arenaBytes];
         var scratch = new byte[Math.Max(scratchBytes, 64)];
         MemoryMarshal.AsBytes(qkv.AsSpan()).CopyTo(arena.AsSpan((int)offsets[plan.InputSlots[0]]));
         if (plan.InputSlots.Length > 1) MemoryMarshal.AsBytes(mask.AsSpan()).CopyTo(arena.AsSpan((int)offsets[plan.InputSlots[1]]));
-        foreach (var op in plan.Ops) op.Execute(new OpContext(arena, scratch, plan.Slots, offsets, batch) { Path = path });
+        foreach (var op in plan.Ops) op.Execute(new OpContext(arena, scratch, plan.Slots, offsets, batch, kernels) { Path = path });
         int outSlot = plan.OutputSlots[0];
         return MemoryMarshal.Cast<byte, sbyte>(arena.AsSpan((int)offsets[outSlot], (int)plan.Slots[outSlot].Bytes(batch))).ToArray();
     }
@@ -70,5 +71,29 @@ public class AttentionOpPathTests
         Assert.Contains(expected, v => v != 0);
         foreach (var path in KernelPaths.Usable.Where(p => p != KernelPath.Scalar))
             SpanAssert.Equal(expected, Run(model, path, qkv, mask, batch), KernelPaths.Name(path));
+    }
+
+    /// <summary>
+    /// The query rows run as a fixed partition of (head, row block) units over the session's threads: the bytes do not
+    /// depend on the thread count, including more threads than units (5 tokens, 1 head) and rows whose scratch does
+    /// not fit a worker's stack (2700 tokens).
+    /// </summary>
+    [Theory]
+    [InlineData("logsqrt2", true, 197, 3, 64)]
+    [InlineData("lis", false, 37, 3, 16)]
+    [InlineData("lis", true, 5, 1, 8)]
+    [InlineData("logsqrt2", false, 2700, 1, 8)] // rows too long for a worker's stack: one thread, the op's scratch
+    public void VectorPaths_WriteTheScalarBytes_OnAnyThreadCount(string softmax, bool renormalize, int tokens, int heads, int dh)
+    {
+        const int batch = 2;
+        var model = EdgeNormModel.Load(Model(tokens, heads, dh, softmax, renormalize, masked: false));
+        var rng = new Random(tokens * heads);
+        var qkv = new sbyte[batch * tokens * 3 * heads * dh];
+        foreach (ref var v in qkv.AsSpan()) v = (sbyte)rng.Next(-128, 128);
+        var expected = Run(model, KernelPath.Scalar, qkv, [], batch);
+        Assert.Contains(expected, v => v != 0);
+        foreach (var path in KernelPaths.Usable.Where(p => p != KernelPath.Scalar))
+            foreach (int threads in (ReadOnlySpan<int>)[1, 2, 3, 8])
+                SpanAssert.Equal(expected, Run(model, path, qkv, [], batch, threads), $"{KernelPaths.Name(path)} threads={threads}");
     }
 }

@@ -16,6 +16,26 @@ internal abstract unsafe class GemmKernel
     /// <summary>Computes part <paramref name="part"/> of <paramref name="parts"/> of the output tiles (a fixed partition).</summary>
     public abstract void Run(GemmCall call, int part, int parts);
 
+    /// <summary>Rows per micro-kernel tile (MR).</summary>
+    public abstract int TileRows { get; }
+
+    /// <summary>True when the tile reads activations as u8 = x + 128: panel start values carry −128·Σ W (<see cref="PanelPacker"/>).</summary>
+    public abstract bool UnsignedActivations { get; }
+
+    /// <summary>
+    /// Prepares <paramref name="rows"/> int8 rows of length <paramref name="k"/> (at <c>x + r·xStride</c>) into
+    /// <paramref name="dst"/> (<paramref name="dstStride"/> = <see cref="RowStride"/>), padded with zero rows to a whole
+    /// number of tiles.
+    /// </summary>
+    public abstract void PrepareRows(sbyte* x, nint xStride, int rows, int k, byte* dst, nint dstStride);
+
+    /// <summary>
+    /// The raw int32 products, no requant: <c>dst[r·dstStride + j] = init[j] + Σ_k a_r[k]·W[j, k]</c> for the
+    /// <paramref name="rows"/> prepared rows and the <paramref name="n"/> packed rows W (<see cref="PanelPacker"/>) —
+    /// Q·Kᵀ of attention on the GEMM's micro-kernel.
+    /// </summary>
+    public abstract void Products(byte* prepared, nint stride, int rows, byte* panels, int groups, int n, int* init, int* dst, int dstStride);
+
     /// <summary>The GEMM of a path.</summary>
     public static GemmKernel For(KernelPath path) => path switch
     {
@@ -46,6 +66,34 @@ internal sealed unsafe class GemmDriver<TTile, TEpilogue>(KernelPath path) : Gem
     public override KernelPath Path => path;
 
     public override nint RowStride(int groups) => ((nint)groups * TTile.BytesPerGroup + 63) & ~(nint)63;
+
+    public override int TileRows => TTile.Rows;
+
+    public override bool UnsignedActivations => TTile.UnsignedActivations;
+
+    public override void PrepareRows(sbyte* x, nint xStride, int rows, int k, byte* dst, nint dstStride)
+    {
+        int mr = TTile.Rows, padded = (rows + mr - 1) / mr * mr, groups = (k + 3) / 4;
+        for (int r = 0; r < padded; r++)
+            TTile.PrepareRow(r < rows ? x + r * xStride : null, r < rows ? k : 0, dst + r * dstStride, groups);
+    }
+
+    public override void Products(byte* prepared, nint stride, int rows, byte* panels, int groups, int n, int* init, int* dst, int dstStride)
+    {
+        int mr = TTile.Rows;
+        int* tile = stackalloc int[16 * 16 + 16];
+        for (int r0 = 0; r0 < rows; r0 += mr)
+        {
+            int count = Math.Min(mr, rows - r0);
+            for (int p = 0; p * 16 < n; p++)
+            {
+                TTile.Compute(prepared + r0 * stride, stride, panels + (long)p * groups * 64, groups, init + p * 16, tile);
+                int cols = Math.Min(16, n - p * 16);
+                for (int r = 0; r < count; r++)
+                    new ReadOnlySpan<int>(tile + r * 16, cols).CopyTo(new Span<int>(dst + (long)(r0 + r) * dstStride + p * 16, cols));
+            }
+        }
+    }
 
     public override void Prepare(GemmCall call)
     {

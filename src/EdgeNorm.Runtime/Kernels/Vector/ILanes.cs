@@ -81,6 +81,16 @@ internal interface ILanes<TV> where TV : struct
     /// <summary>Σ over lanes of the unsigned 32-bit lane values, into 64-bit (for sums of squares).</summary>
     static abstract ulong SumUnsigned(TV a);
 
-    /// <summary>Four dot-product partial vectors reduced to their four lane sums, in order.</summary>
-    static abstract Vector128<int> Reduce4(TV a0, TV a1, TV a2, TV a3);
+    /// <summary>
+    /// The int16 halves of <paramref name="a"/> and <paramref name="b"/> interleaved, (a0, b0, a1, b1, …): the low and
+    /// the high half of the columns, each as int32 lanes of (a_j, b_j) pairs for <see cref="MultiplyAddPairs"/>. The
+    /// 256-bit form interleaves within 128-bit halves; <see cref="StoreInterleaved"/> puts the columns back in order.
+    /// </summary>
+    static abstract (TV Low, TV High) InterleaveInt16(TV a, TV b);
+
+    /// <summary>
+    /// Stores the 2·Count int32 column results of one <see cref="InterleaveInt16"/> pair (per column, in the lane order
+    /// it produced) at <paramref name="destination"/>[index …] in column order.
+    /// </summary>
+    static abstract void StoreInterleaved(TV low, TV high, ref int destination, nuint index);
 }

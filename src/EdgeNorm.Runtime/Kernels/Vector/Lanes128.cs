@@ -160,11 +160,21 @@ internal readonly struct Lanes128 : ILanes<Vector128<int>>
         Vector128.Sum(Vector128.WidenLower(a.AsUInt32()) + Vector128.WidenUpper(a.AsUInt32()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Reduce4(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2, Vector128<int> a3)
+    public static (Vector128<int> Low, Vector128<int> High) InterleaveInt16(Vector128<int> a, Vector128<int> b)
     {
-        if (Ssse3.IsSupported) return Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(a0, a1), Ssse3.HorizontalAdd(a2, a3));
-        if (AdvSimd.Arm64.IsSupported) return AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(a0, a1), AdvSimd.Arm64.AddPairwise(a2, a3));
-        return Vector128.Create(Vector128.Sum(a0), Vector128.Sum(a1), Vector128.Sum(a2), Vector128.Sum(a3));
+        if (Sse2.IsSupported) return (Sse2.UnpackLow(a.AsInt16(), b.AsInt16()).AsInt32(), Sse2.UnpackHigh(a.AsInt16(), b.AsInt16()).AsInt32());
+        if (AdvSimd.Arm64.IsSupported) return (AdvSimd.Arm64.ZipLow(a.AsInt16(), b.AsInt16()).AsInt32(), AdvSimd.Arm64.ZipHigh(a.AsInt16(), b.AsInt16()).AsInt32());
+        var x = a.AsInt16();
+        var y = b.AsInt16();
+        return (Vector128.Create(x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3]).AsInt32(),
+            Vector128.Create(x[4], y[4], x[5], y[5], x[6], y[6], x[7], y[7]).AsInt32());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInterleaved(Vector128<int> low, Vector128<int> high, ref int destination, nuint index)
+    {
+        low.StoreUnsafe(ref destination, index);
+        high.StoreUnsafe(ref destination, index + 4);
     }
 
     /// <summary>One lane by the scalar rule: the definition the vector forms reproduce.</summary>

@@ -130,10 +130,15 @@ internal readonly struct Lanes256 : ILanes<Vector256<int>>
         Vector256.Sum(Vector256.WidenLower(a.AsUInt32()) + Vector256.WidenUpper(a.AsUInt32()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Reduce4(Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3)
+    public static (Vector256<int> Low, Vector256<int> High) InterleaveInt16(Vector256<int> a, Vector256<int> b) =>
+        (Avx2.UnpackLow(a.AsInt16(), b.AsInt16()).AsInt32(), Avx2.UnpackHigh(a.AsInt16(), b.AsInt16()).AsInt32());
+
+    /// <summary>Low holds columns 0–3 and 8–11, high 4–7 and 12–15 (vpunpck*wd works per 128-bit half).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInterleaved(Vector256<int> low, Vector256<int> high, ref int destination, nuint index)
     {
-        var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
-        return h.GetLower() + h.GetUpper();
+        Avx2.Permute2x128(low, high, 0x20).StoreUnsafe(ref destination, index);
+        Avx2.Permute2x128(low, high, 0x31).StoreUnsafe(ref destination, index + 8);
     }
 
     /// <summary>The odd int32 lanes moved to the even positions (the high halves of the 64-bit lanes).</summary>
