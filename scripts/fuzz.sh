@@ -6,7 +6,8 @@
 #                                       any crash or hang (the inputs are left in $FUZZ_OUT/TARGET/default/crashes).
 #   scripts/fuzz.sh replay TARGET FILE… runs inputs once, uninstrumented (triage; a crash prints its stack trace).
 #   scripts/fuzz.sh seeds               rebuilds the .edgn seeds from tests/Fuzz/corpus/onnx with edgenorm calibrate.
-# Environment: FUZZ_OUT (default /tmp/edgenorm-fuzz), FUZZ_SEED (default 1), FUZZ_TIMEOUT_MS (default 2000).
+# Environment: FUZZ_OUT (default /tmp/edgenorm-fuzz), FUZZ_SEED (default 1), FUZZ_TIMEOUT_MS (default 2000),
+#              FUZZ_HEAP_LIMIT (the harness's GC heap hard limit, default 0x100000000 = 4 GiB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -61,9 +62,22 @@ for dll in $DLLS; do dotnet sharpfuzz "$bin/$dll" >/dev/null; done
 # tuning on shared machines; the first (forkserver) start includes .NET start-up.
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
        AFL_NO_UI=1 AFL_FORKSRV_INIT_TMOUT=60000 AFL_QUIET=1
+# SharpFuzz's fork server is the .NET process itself (it reports its own pid), so an input that runs past -t gets the
+# whole process killed and afl-fuzz aborts with "Unable to communicate with fork server" instead of saving a hang;
+# the input it was running is then still in .cur_input (AFL feeds the harness's stdin from that file), kept below.
+# A heap hard limit (FUZZ_HEAP_LIMIT, default 4 GiB: above the largest arena a valid .edgn may ask for, Array.MaxLength
+# bytes — docs/security.md; the seeds need < 100 MiB) turns unbounded allocation into an
+# OutOfMemoryException — a saved crash — rather than swapping or an OOM kill of the same kind.
+DOTNET_GCHeapHardLimit="${FUZZ_HEAP_LIMIT:-0x100000000}" \
 afl-fuzz -i "tests/Fuzz/corpus/$TARGET" -o "$findings" -s "${FUZZ_SEED:-1}" -V "$SECONDS_TO_RUN" \
   -t "${FUZZ_TIMEOUT_MS:-2000}" -m none -- dotnet "$bin/EdgeNorm.Fuzz.dll" "$TARGET" > "$OUT/$TARGET/afl.log" 2>&1 || {
-  tail -20 "$OUT/$TARGET/afl.log" >&2; echo "fuzz $TARGET: afl-fuzz failed (log: $OUT/$TARGET/afl.log)" >&2; exit 1; }
+  tail -20 "$OUT/$TARGET/afl.log" >&2
+  if [ -f "$findings/default/.cur_input" ] && grep -q "Unable to communicate with fork server" "$OUT/$TARGET/afl.log"; then
+    cp "$findings/default/.cur_input" "$OUT/$TARGET/killed-by-input"
+    echo "fuzz $TARGET: the harness process died or hung (over ${FUZZ_TIMEOUT_MS:-2000} ms) on $OUT/$TARGET/killed-by-input;" \
+      "triage: scripts/fuzz.sh replay $TARGET $OUT/$TARGET/killed-by-input" >&2
+  fi
+  echo "fuzz $TARGET: afl-fuzz failed (log: $OUT/$TARGET/afl.log)" >&2; exit 1; }
 
 stats="$findings/default/fuzzer_stats"
 stat() { grep -E "^$1 " "$stats" | awk -F: '{gsub(/ /, "", $2); print $2}'; }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Soak (docs/reliability.md; not part of scripts/test.sh): calibrates the sample model, then runs N batch-1
-# inferences (default 100000) in one process through one session and reports RSS after warm-up and at the end, and
-# the latency drift (p50 of the first vs the last 10 %). Exits 1 if RSS grew by more than 1 MiB.
+# inferences (default 100000) in one process through one session, after 20000 warm-up runs, and reports RSS after
+# warm-up, at every tenth and at the end, the managed bytes allocated, GCs and JIT compilations inside the loop, and
+# the latency drift (p50 of the first vs the last 10 %). Exits 1 if RSS rose more than 1 MiB above its after-warm-up
+# value at any sample.
 #   scripts/soak.sh [ITERATIONS] [MODEL.edgn]
 set -euo pipefail
 cd "$(dirname "$0")/.."

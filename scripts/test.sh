@@ -40,10 +40,8 @@ fuzz_rc=0
 if [ "${EDGENORM_FUZZ:-1}" = "0" ] && [ "${CI:-}" != "true" ]; then
   echo "fuzz: skipped (EDGENORM_FUZZ=0)"
 else
-  # FUZZ_TARGETS: CI runs `edgn` only. The `onnx` target lost AFL's fork server after ~1 min in CI on 2026-11-23
-  # (the harness process died on some input — docs/reliability.md, "Open findings"); it runs by hand with
-  # FUZZ_TARGETS="edgn onnx" until that is found and fixed.
-  for target in ${FUZZ_TARGETS:-edgn}; do
+  # FUZZ_TARGETS (default both) picks the targets, e.g. FUZZ_TARGETS=edgn.
+  for target in ${FUZZ_TARGETS:-edgn onnx}; do
     if bash scripts/fuzz.sh "$target" "${FUZZ_SECONDS:-90}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fuzz_rc=1; fi
   done
 fi

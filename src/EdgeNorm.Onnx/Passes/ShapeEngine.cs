@@ -1,5 +1,6 @@
 using EdgeNorm.Calibration.Float;
 using EdgeNorm.Calibration.Float.Ops;
+using EdgeNorm.Model.Format;
 using EdgeNorm.Model.Ir;
 
 namespace EdgeNorm.Onnx.Passes;
@@ -72,6 +73,14 @@ internal sealed class ShapeEngine
     }
 
     public SymDim Fresh() => new(1, "?" + (++_fresh).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Unknown dims for an output whose rank is the length of a shape input whose values are unknown; null (shape
+    /// unknown) when that length is not a constant in [0, <see cref="EdgnFormat.MaxRank"/>]. The length comes from
+    /// the file (a declared dim), so it must not size an array unchecked: a fuzzed 2²⁵ made import run for minutes.
+    /// </summary>
+    private SymDim[]? FreshDims(SymDim rank) =>
+        rank.IsConst && rank.Coef is >= 0 and <= EdgnFormat.MaxRank ? Enumerable.Range(0, (int)rank.Coef).Select(_ => Fresh()).ToArray() : null;
 
     public void SetConst(string name, Tensor t)
     {
@@ -412,7 +421,7 @@ internal sealed class ShapeEngine
             {
                 var v = V(n, 0);
                 if (v is not null) r[0] = v;
-                else if (S(n, 0) is { Length: 1 } ss && ss[0].IsConst) r[0] = Enumerable.Range(0, (int)ss[0].Coef).Select(_ => Fresh()).ToArray();
+                else if (S(n, 0) is { Length: 1 } ss) r[0] = FreshDims(ss[0]);
                 break;
             }
             case "Expand":
@@ -421,8 +430,7 @@ internal sealed class ShapeEngine
                 var v = V(n, 1);
                 if (v is null)
                 {
-                    if (S(n, 1) is { Length: 1 } ss && ss[0].IsConst)
-                        v = Enumerable.Range(0, (int)ss[0].Coef).Select(_ => Fresh()).ToArray();
+                    if (S(n, 1) is { Length: 1 } ss && FreshDims(ss[0]) is { } dims) v = dims;
                     else break;
                 }
                 r[0] = Broadcast([x, v]);
@@ -561,8 +569,7 @@ internal sealed class ShapeEngine
         var spec = V(n, 1);
         if (spec is null)
         {
-            if (S(n, 1) is { Length: 1 } ss && ss[0].IsConst) return Enumerable.Range(0, (int)ss[0].Coef).Select(_ => Fresh()).ToArray();
-            return null;
+            return S(n, 1) is { Length: 1 } ss ? FreshDims(ss[0]) : null;
         }
         bool allowZero = n.GetInt("allowzero", 0) != 0;
         var o = new SymDim[spec.Length];
