@@ -18,12 +18,14 @@ public class UsageTests
     }
 
     [Theory]
-    [InlineData("calibrate", "m.onnx", "-o", "m.edgn", "--metaaug")]
-    public void VerbsNotYetImplemented_RefuseWithExitTwo_AndSaySo(params string[] args)
+    [InlineData("--metaaug needs calibration data: pass --data", "calibrate", "m.onnx", "-o", "m.edgn", "--metaaug")]
+    [InlineData("--metaaug learns from calibration data and --zeroq has none", "calibrate", "m.onnx", "-o", "m.edgn", "--metaaug", "--zeroq")]
+    public void MetaAug_WithoutDataOrWithZeroQ_ExitsTwo_AndSaysWhy(string message, params string[] args)
     {
         var r = CliRunner.Run(args);
         Assert.True(r.ExitCode == 2, r.ToString());
-        Assert.Contains("not available yet", r.Err);
+        Assert.Contains(message, r.Err);
+        Assert.Single(r.Err.TrimEnd().Split('\n'));
         Assert.Equal("", r.Out);
     }
 

@@ -26,18 +26,19 @@ public static class Quantizer
         var executor = new FloatExecutor(graph);
         var data = Subset(calibration, options.Samples, options.Seed, out int samples);
         var ranges = RangeCalibration.Run(executor, data, options.Method, options.Percentile, options.BatchSize, options.Progress);
+        if (options.Overrides is { } overrides) ranges = new CalibratedRanges(ranges.Method, new OverriddenRanges(ranges.Source, overrides));
         double? percentileUsed = options.Method == "percentile" ? options.Percentile : null;
         if (options.Gelu is not ("lut" or "igelu" or "shiftgelu"))
             throw new QuantizationException($"--gelu {options.Gelu} is not available (lut, igelu, shiftgelu)");
         if (options.PrepBnFold is not ("auto" or "requant" or "linear"))
             throw new QuantizationException($"--prepbn-fold {options.PrepBnFold} is not available (auto, requant, linear)");
-        var q = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, options.PrepBnFold == "linear");
+        var q = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, options.PrepBnFold == "linear", options.Overrides);
         var builder = q.Build();
         string foldUsed = q.RepBnNodes == 0 ? "none" : q.FoldedIntoLinear > 0 ? "linear" : "requant";
         ((double Sqnr, double Kl) Requant, (double Sqnr, double Kl) Linear)? foldSqnr = null;
         if (options.PrepBnFold == "auto" && q.RepBnNodes > 0)
         {
-            var alt = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, foldIntoLinear: true);
+            var alt = new GraphQuantizer(graph, ranges, softmax, options.Renormalize, options.Gelu, foldIntoLinear: true, options.Overrides);
             var altBuilder = alt.Build();
             if (alt.FoldedIntoLinear > 0)
             {
@@ -184,7 +185,8 @@ public static class Quantizer
         builder.AddGoldenSet("calib", ins, outs);
     }
 
-    private static Dictionary<string, Tensor> Subset(IReadOnlyDictionary<string, Tensor> data, int? wanted, int seed, out int samples)
+    /// <summary>The calibration samples used: all, or a seeded random subset of <paramref name="wanted"/> (MetaAug picks the same ones).</summary>
+    internal static Dictionary<string, Tensor> Subset(IReadOnlyDictionary<string, Tensor> data, int? wanted, int seed, out int samples)
     {
         if (data.Count == 0) throw new QuantizationException("no calibration data");
         int n = data.Values.First().Shape[0];
@@ -229,7 +231,8 @@ public static class Quantizer
     }
 
     /// <summary>The per-graph work: scale assignment and node emission.</summary>
-    private sealed class GraphQuantizer(Graph graph, IRangeSource ranges, string softmax, bool renormalize, string gelu, bool foldIntoLinear)
+    private sealed class GraphQuantizer(Graph graph, IRangeSource ranges, string softmax, bool renormalize, string gelu, bool foldIntoLinear,
+        IQuantizationOverrides? overrides)
     {
         /// <summary>RepBN/PRepBN nodes seen.</summary>
         public int RepBnNodes { get; private set; }
@@ -338,6 +341,8 @@ public static class Quantizer
                 sw[r] = maxAbs > 0 ? maxAbs / 127f : 1f;
                 for (int i = 0; i < k; i++) wq[r * k + i] = (sbyte)Math.Clamp(Math.Round(wf[r * k + i] / (double)sw[r]), -127, 127);
             }
+            if (overrides?.Weights(n, wf, sw) is { } chosen)
+                wq = chosen.Length == wq.Length ? chosen : throw new QuantizationException($"node '{n.Name}': {chosen.Length} overriding weights for {wq.Length}");
             var bq = new int[outN];
             var mult = new int[outN];
             var shift = new int[outN];

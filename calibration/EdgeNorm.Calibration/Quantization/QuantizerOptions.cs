@@ -25,6 +25,8 @@ public sealed record QuantizerOptions
     public int GoldenSamples { get; init; } = 4;
     /// <summary>Extra metadata (e.g. source.sha256, preprocess.*).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+    /// <summary>Weights and activation ranges chosen by a reconstruction calibrator (MetaAug); null = none.</summary>
+    public IQuantizationOverrides? Overrides { get; init; }
     /// <summary>Progress of the calibration passes: (phase, batches done, batches in the phase); the CLI prints it on stderr.</summary>
     public Action<string, int, int>? Progress { get; init; }
 

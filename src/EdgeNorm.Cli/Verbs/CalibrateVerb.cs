@@ -20,7 +20,8 @@ internal static class CalibrateVerb
         var data = new Option<string[]>("--data") { Description = "X.npy, NAME=X.npy per input, or a folder of PNG/JPEG images (DIR, NAME=DIR)", AllowMultipleArgumentsPerToken = true };
         var zeroq = new Option<bool>("--zeroq") { Description = "data-free calibration: distil inputs that match the BN statistics (ZeroQ), then calibrate on them" };
         var zeroqArgs = new ZeroQArguments();
-        var metaaug = new Option<bool>("--metaaug") { Description = "MetaAug reconstruction [not available yet]" };
+        var metaaug = new Option<bool>("--metaaug") { Description = "MetaAug with --data: AdaRound + learned activation steps, block reconstruction on the data and its learned augmentations" };
+        var metaaugArgs = new MetaAugArguments();
         var method = new Option<string>("--method") { Description = "minmax|percentile (99.99 % of |x|)|entropy (KL, 2048 bins)|mse (MSE-optimal clip)", DefaultValueFactory = _ => "minmax" };
         var softmax = new Option<string>("--softmax") { Description = "log2 (best measured: log√2)|lis|logsqrt2|linear (I-BERT uint8 probabilities)", DefaultValueFactory = _ => "log2" };
         var gelu = new Option<string>("--gelu") { Description = "lut (exact 256-entry table, default)|igelu|shiftgelu" };
@@ -35,14 +36,18 @@ internal static class CalibrateVerb
         { model, output, data, zeroq, metaaug, method, softmax, gelu, fold, samples, seed, report, evalData, evalLabels };
         foreach (var option in images.All) cmd.Add(option);
         foreach (var option in zeroqArgs.All) cmd.Add(option);
+        foreach (var option in metaaugArgs.All) cmd.Add(option);
         cmd.SetAction(r =>
         {
             string path = r.GetValue(model)!;
             string? outPath = r.GetValue(output);
             var specs = r.GetValue(data) ?? [];
             bool dataFree = r.GetValue(zeroq);
-            if (r.GetValue(metaaug))
-                return Fail(e, "--metaaug is not available yet in this build; pass calibration data with --data X.npy");
+            bool meta = r.GetValue(metaaug);
+            if (meta && dataFree)
+                return Fail(e, "--metaaug learns from calibration data and --zeroq has none: drop one of them");
+            if (meta && specs.Length == 0)
+                return Fail(e, "--metaaug needs calibration data: pass --data X.npy (a few dozen samples, e.g. --samples 32)");
             if (dataFree && specs.Length > 0)
                 return Fail(e, "--zeroq calibrates without data: drop --data, or drop --zeroq to calibrate on the data");
             if (specs.Length == 0 && !dataFree)
@@ -72,6 +77,13 @@ internal static class CalibrateVerb
             if (specs.Any(Directory.Exists) || specs.Any(sp => sp.IndexOf('=') is > 0 and var eq && Directory.Exists(sp[(eq + 1)..])))
                 foreach (var (k, v) in images.For(r, graphInputs.First(i => i.Shape.Length == 4)).ToMetadata()) metadata[k] = v;
             var progress = new ProgressPrinter(e);
+            int? sampleCount = r.GetValue(samples);
+            Calibration.MetaAug.MetaAugResult? overrides = null;
+            if (meta)
+            {
+                (overrides, inputs) = metaaugArgs.Run(graph, inputs, r, sampleCount, r.GetValue(seed), new QuantizerOptions { Softmax = sm }.SoftmaxVariant, e, metadata);
+                sampleCount = null;   // the quantiser takes the samples MetaAug used
+            }
             string sha;
             using (var s = File.OpenRead(path)) sha = Convert.ToHexStringLower(SHA256.HashData(s));
             var options = new QuantizerOptions
@@ -80,14 +92,16 @@ internal static class CalibrateVerb
                 Gelu = r.GetValue(gelu) ?? "lut",
                 PrepBnFold = r.GetValue(fold) ?? "auto",
                 Method = methodName,
-                Samples = r.GetValue(samples),
+                Samples = sampleCount,
                 Seed = r.GetValue(seed),
+                Overrides = overrides,
                 Progress = progress.Report,
                 Metadata = new Dictionary<string, string>(metadata)
                 {
                     ["source.sha256"] = sha,
                     ["source.name"] = Path.GetFileName(path),
-                    ["calibration.data"] = dataFree ? "zeroq (distilled, no data)" : string.Join(",", specs.Select(sp => Path.GetFileName(Path.TrimEndingDirectorySeparator(sp)))),
+                    ["calibration.data"] = dataFree ? "zeroq (distilled, no data)"
+                        : string.Join(",", specs.Select(sp => Path.GetFileName(Path.TrimEndingDirectorySeparator(sp)))) + (meta ? "+metaaug" : ""),
                 },
             };
             var builder = Quantizer.Quantize(graph, inputs, options);

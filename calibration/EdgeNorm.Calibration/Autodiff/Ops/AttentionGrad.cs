@@ -6,7 +6,8 @@ namespace EdgeNorm.Calibration.Autodiff.Ops;
 /// <summary>
 /// edgenorm.Attention (packed qkv or separate q, k, v; optional constant additive mask). Per (batch, head):
 /// S = scale·Q·Kᵀ + M, P = softmax_rows(S), O = P·V. Backward: ∂V = Pᵀ·∂O, ∂P = ∂O·Vᵀ, ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)),
-/// ∂Q = scale·∂S·K, ∂K = scale·∂Sᵀ·Q. P is kept from the forward.
+/// ∂Q = scale·∂S·K, ∂K = scale·∂Sᵀ·Q. P is kept from the forward. With a <see cref="ProbabilityTransform"/> the product
+/// uses P̂ = f(P) (O = P̂·V, ∂V = P̂ᵀ·∂O) and ∂P̂ passes straight through to ∂P.
 /// </summary>
 internal sealed class AttentionGrad<T> : GradOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -15,6 +16,10 @@ internal sealed class AttentionGrad<T> : GradOp<T> where T : unmanaged, IFloatin
     private readonly T _scale;
     private readonly int[]? _mask;   // flat mask offset for (b, h, i, j), when a mask is given
     private T[] _probs = [];
+    private T[] _used = [];   // P̂ when a transform is set, else P
+
+    /// <summary>Fake quantisation of the probabilities (straight-through backward); null for none.</summary>
+    public IRowTransform<T>? ProbabilityTransform { get; set; }
 
     public AttentionGrad(GradNode info)
     {
@@ -56,6 +61,7 @@ internal sealed class AttentionGrad<T> : GradOp<T> where T : unmanaged, IFloatin
         var mask = _mask is null ? null : inputs[3]!;
         var y = new T[_batch * _sq * _width];
         _probs = new T[_batch * _heads * _sq * _sk];
+        _used = ProbabilityTransform is null ? _probs : new T[_probs.Length];
         var qh = new T[_sq * _dh];
         var kh = new T[_sk * _dh];
         var vh = new T[_sk * _dh];
@@ -75,8 +81,15 @@ internal sealed class AttentionGrad<T> : GradOp<T> where T : unmanaged, IFloatin
                     for (int e = 0; e < _sq * _sk; e++) p[e] += mask[_mask![baseIndex + e]];
                 }
                 for (int i = 0; i < _sq; i++) SoftmaxRows.Forward(p.Slice(i * _sk, _sk));
+                Span<T> used = p;
+                if (ProbabilityTransform is { } f)
+                {
+                    used = _used.AsSpan((b * _heads + h) * _sq * _sk, _sq * _sk);
+                    p.CopyTo(used);
+                    for (int i = 0; i < _sq; i++) f.Apply(used.Slice(i * _sk, _sk));
+                }
                 Array.Clear(oh);
-                Gemm.MultiplyAdd<T>(p, false, vh, false, oh, _sq, _sk, _dh);
+                Gemm.MultiplyAdd<T>(used, false, vh, false, oh, _sq, _sk, _dh);
                 for (int i = 0; i < _sq; i++) oh.AsSpan(i * _dh, _dh).CopyTo(y.AsSpan((b * _sq + i) * _width + h * _dh, _dh));
             }
         return [y];
@@ -106,7 +119,7 @@ internal sealed class AttentionGrad<T> : GradOp<T> where T : unmanaged, IFloatin
                 if (dv is not null)
                 {
                     Array.Clear(tmpK);
-                    Gemm.MultiplyAdd<T>(p, true, doh, false, tmpK, _sk, _sq, _dh);
+                    Gemm.MultiplyAdd<T>(_used.AsSpan((b * _heads + h) * _sq * _sk, _sq * _sk), true, doh, false, tmpK, _sk, _sq, _dh);
                     Scatter(tmpK, b, h, _sk, _vStride, _vOff, dv);
                 }
                 if (dq is null && dk is null) continue;

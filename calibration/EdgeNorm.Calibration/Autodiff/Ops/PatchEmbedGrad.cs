@@ -4,7 +4,8 @@ namespace EdgeNorm.Calibration.Autodiff.Ops;
 
 /// <summary>
 /// edgenorm.PatchEmbed — a convolution with kernel = stride, as a matmul: patches P [B·T, C·kh·kw] (im2col through an
-/// index table), Y = P·Wᵀ + b. Backward: ∂P = ∂Y·W, scattered back to the pixels (patches do not overlap).
+/// index table), Y = P·Wᵀ + b. Backward: ∂P = ∂Y·W, scattered back to the pixels (patches do not overlap); when W, b
+/// are tape parameters ∂W = ∂Yᵀ·P (W's [D,C,kh,kw] is [D,K] row-major) and ∂b = Σ_rows ∂Y.
 /// </summary>
 internal sealed class PatchEmbedGrad<T> : GradOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -13,8 +14,6 @@ internal sealed class PatchEmbedGrad<T> : GradOp<T> where T : unmanaged, IFloati
 
     public PatchEmbedGrad(GradNode info)
     {
-        info.RequireConstant(1, "W");
-        info.RequireConstant(2, "bias");
         var x = info.InShape(0);
         var w = info.InShape(1);
         if (x.Length != 4 || w.Length != 4) throw info.Error("expects X [B,C,H,W] and W [D,C,kh,kw]");
@@ -34,12 +33,17 @@ internal sealed class PatchEmbedGrad<T> : GradOp<T> where T : unmanaged, IFloati
                             _pixel[(py * pw + px) * _k + (ci * kh + i) * kw + j] = (ci * h + py * kh + i) * wd + px * kw + j;
     }
 
-    public override T[][] Forward(T[]?[] inputs)
+    private T[] Patches(T[] x)
     {
-        var x = inputs[0]!;
         var patches = new T[_batch * _tokens * _k];
         for (int n = 0; n < _batch; n++)
             for (int e = 0; e < _tokens * _k; e++) patches[n * _tokens * _k + e] = x[n * _sample + _pixel[e]];
+        return patches;
+    }
+
+    public override T[][] Forward(T[]?[] inputs)
+    {
+        var patches = Patches(inputs[0]!);
         var y = new T[_batch * _tokens * _d];
         if (inputs.Length > 2 && inputs[2] is { } b)
             for (int r = 0; r < _batch * _tokens; r++) b.CopyTo(y, r * _d);
@@ -49,7 +53,10 @@ internal sealed class PatchEmbedGrad<T> : GradOp<T> where T : unmanaged, IFloati
 
     public override void Backward(T[]?[] inputs, T[][] outputs, T[]?[] dOutputs, T[]?[] dInputs)
     {
-        if (dOutputs[0] is not { } dy || dInputs[0] is not { } dx) return;
+        if (dOutputs[0] is not { } dy) return;
+        if (dInputs.Length > 1 && dInputs[1] is { } dw) Gemm.MultiplyAdd<T>(dy, true, Patches(inputs[0]!), false, dw, _d, _batch * _tokens, _k);
+        if (dInputs.Length > 2 && dInputs[2] is { } db) BiasGradient.Add(dy, db, _batch * _tokens, _d);
+        if (dInputs[0] is not { } dx) return;
         var dp = new T[_batch * _tokens * _k];
         Gemm.MultiplyAdd<T>(dy, false, inputs[1], false, dp, _batch * _tokens, _d, _k);
         for (int n = 0; n < _batch; n++)

@@ -1,0 +1,35 @@
+using EdgeNorm.Tests;
+using Xunit;
+
+namespace EdgeNorm.Cli.Tests;
+
+/// <summary>`edgenorm calibrate --metaaug`: a short run end to end (the default-length measurement is in docs/accuracy.md).</summary>
+public sealed class MetaAugVerbTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgenorm-metaaug-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void MetaAug_ShortRun_IsReproducible_AndWritesAModelThatVerifiesAndRuns_WithProgressAndSettings()
+    {
+        string model = Path.Combine(_dir, "m.edgn");
+        string[] args = ["calibrate", TestPaths.Fixture("vit_l1.onnx"), "-o", model, "--data", TestPaths.Fixture("digits_calib_x.npy"),
+            "--metaaug", "--samples", "8", "--seed", "3", "--metaaug-iters", "4", "--metaaug-meta-steps", "1"];
+        var c = CliRunner.Run(args);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        var first = File.ReadAllBytes(model);
+        Assert.True(CliRunner.Run(args).ExitCode == 0);
+        Assert.Equal(first, File.ReadAllBytes(model));   // --seed makes the run reproducible
+        Assert.Contains("calibrate: metaaug block 3/3 reconstruction step 4/4, loss", c.Err);
+        Assert.Contains("calibrate: metaaug block 1/3 meta step 1/1", c.Err);
+        Assert.Contains("wrote ", c.Out);
+        Assert.True(CliRunner.Run("verify", model).ExitCode == 0);
+        var i = CliRunner.Run("inspect", model);
+        Assert.Contains("calibration.data: digits_calib_x.npy+metaaug", i.Out);
+        Assert.Contains("calibration.metaaug: iterations 4/block, meta steps 1/block", i.Out);
+        Assert.Contains("calibration.samples: 8", i.Out);
+        var e = CliRunner.Run("eval", model, "--data", TestPaths.Fixture("digits_test_x.npy"), "--labels", TestPaths.Fixture("digits_test_y.npy"));
+        Assert.True(e.ExitCode == 0, e.ToString());
+    }
+}
