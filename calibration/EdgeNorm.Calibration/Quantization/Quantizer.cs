@@ -584,7 +584,7 @@ public static class Quantizer
         private QValue? AsymmetricInt8(string name)
         {
             if (_graphOutputs.Contains(name) || !_consumers.TryGetValue(name, out var users) || users.Count == 0
-                || !users.All(u => u.IsFused && u.OpType == "Linear" && u.Inputs[0] == name && !_folded.ContainsKey(name)))
+                || !users.All(u => u.IsFused && u.OpType == "Linear" && u.Inputs[0] == name))
                 return null;
             var r = ranges.Get(name, DataType.Int8);
             double lo = Math.Min(0, r.Min), hi = Math.Max(0, r.Max);
