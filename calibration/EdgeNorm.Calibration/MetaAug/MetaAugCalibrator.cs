@@ -1,5 +1,6 @@
 using EdgeNorm.Calibration.Quantization;
 using EdgeNorm.Model.Ir;
+using Range = EdgeNorm.Calibration.Calibrators.Range;
 
 namespace EdgeNorm.Calibration.MetaAug;
 
@@ -28,28 +29,28 @@ public static class MetaAugCalibrator
         engine.Run(x.F);
         return (new MetaAugResult(
             engine.Layers.ToDictionary(l => l.Node.Name, l => (l.Float, l.Scales, l.Int8()), StringComparer.Ordinal),
-            engine.Steps.ToDictionary(s => s.Tensor, s => (float)(s.Step * ActivationStep.Max), StringComparer.Ordinal),
+            engine.Steps.ToDictionary(s => s.Tensor, s => s.Range, StringComparer.Ordinal),
             options.Describe()), calibration);
     }
 }
 
 /// <summary>
 /// What MetaAug chose: per layer the int8 weights (for the float weights and scales it rounded), per activation the
-/// range (learned step × 127). A layer whose weights the quantiser changed (a PRepBN fold into it) keeps
+/// range its learned step stands for (<see cref="ActivationStep.Range"/>). A layer whose weights the quantiser changed (a PRepBN fold into it) keeps
 /// round-to-nearest: the learned rounding belongs to the weights it was learned on.
 /// </summary>
 public sealed class MetaAugResult(
     IReadOnlyDictionary<string, (float[] Float, float[] Scales, sbyte[] Int8)> weights,
-    IReadOnlyDictionary<string, float> ranges, string settings) : IQuantizationOverrides
+    IReadOnlyDictionary<string, Range> ranges, string settings) : IQuantizationOverrides
 {
     public IReadOnlyDictionary<string, (float[] Float, float[] Scales, sbyte[] Int8)> LayerWeights => weights;
-    public IReadOnlyDictionary<string, float> Ranges => ranges;
+    public IReadOnlyDictionary<string, Range> Ranges => ranges;
     /// <summary>The settings, for the .edgn metadata.</summary>
     public string Settings => settings;
 
     public sbyte[]? Weights(Node node, float[] w, float[] scales) =>
         weights.TryGetValue(node.Name, out var l) && w.AsSpan().SequenceEqual(l.Float) && scales.AsSpan().SequenceEqual(l.Scales) ? l.Int8 : null;
 
-    public float? MaxAbs(string tensor, DataType dtype) =>
-        dtype == DataType.Int8 && ranges.TryGetValue(tensor, out var m) ? m : null;
+    public Range? ActivationRange(string tensor, DataType dtype) =>
+        dtype == DataType.Int8 && ranges.TryGetValue(tensor, out var r) ? r : null;
 }

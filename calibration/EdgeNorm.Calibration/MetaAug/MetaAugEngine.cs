@@ -81,16 +81,24 @@ public sealed class MetaAugEngine<T> where T : unmanaged, IFloatingPointIeee754<
         _fp = new Tape<T>(graph, new Dictionary<string, int[]> { [_input] = _shape });
         _classes = _fp.Shape(_logits)[^1];
 
-        // initial steps: max |x| / 127 of each scale source on the calibration data (what minmax would choose)
+        // initial steps: what minmax would choose on the calibration data, on the grid the quantiser will use
         var sources = scaleOf.Values.Distinct().ToList();
-        var maxAbs = sources.ToDictionary(s => s, _ => 0.0);
+        var min = sources.ToDictionary(s => s, _ => 0.0);
+        var max = sources.ToDictionary(s => s, _ => 0.0);
         foreach (var xb in Batches(calibration))
         {
             _fp.Forward(Feed(xb));
             foreach (var s in sources)
-                foreach (var v in s == _input ? xb : _fp.Value(s)) maxAbs[s] = Math.Max(maxAbs[s], Math.Abs(double.CreateTruncating(v)));
+                foreach (var v in s == _input ? xb : _fp.Value(s))
+                {
+                    double d = double.CreateTruncating(v);
+                    min[s] = Math.Min(min[s], d);
+                    max[s] = Math.Max(max[s], d);
+                }
         }
-        var steps = sources.ToDictionary(s => s, s => new ActivationStep(s, maxAbs[s] > 0 ? maxAbs[s] / ActivationStep.Max : 1));
+        var asymmetric = Quantization.Quantizer.AsymmetricTensors(graph, options.Gelu);
+        var steps = sources.ToDictionary(s => s, s => asymmetric.Contains(s) ? ActivationStep.Asymmetric(s, min[s], max[s])
+            : Math.Max(-min[s], max[s]) is var m && m > 0 ? new ActivationStep(s, m / ActivationStep.Max) : new ActivationStep(s, 1));
         foreach (var (tensor, readers) in edges)
         {
             var step = steps[scaleOf[tensor]];

@@ -49,6 +49,8 @@ public sealed record MetaAugOptions
     public double Temperature { get; init; } = 4;
     /// <summary>The integer attention's probability codes to simulate: "logsqrt2", "lis", or "linear" (not simulated).</summary>
     public string Softmax { get; init; } = "logsqrt2";
+    /// <summary>The quantiser's GELU form (QuantizerOptions.Gelu): "lut" gives GELU outputs read by Linears an asymmetric grid, simulated here.</summary>
+    public string Gelu { get; init; } = "lut";
     /// <summary>Whether the runtime renormalises the code rows (QuantizerOptions.Renormalize).</summary>
     public bool Renormalize { get; init; } = true;
     public int Seed { get; init; }

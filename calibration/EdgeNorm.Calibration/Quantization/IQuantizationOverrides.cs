@@ -17,8 +17,11 @@ public interface IQuantizationOverrides
     /// </summary>
     sbyte[]? Weights(Node node, float[] weights, float[] scales);
 
-    /// <summary>The symmetric range (max |x|) to quantise <paramref name="tensor"/> with as <paramref name="dtype"/>, or null.</summary>
-    float? MaxAbs(string tensor, DataType dtype);
+    /// <summary>
+    /// The range to quantise <paramref name="tensor"/> with as <paramref name="dtype"/>, or null: [−m, m] for a
+    /// symmetric tensor; for an asymmetric one (<see cref="Quantizer.AsymmetricTensors"/>) [min, max] with min ≤ 0 ≤ max.
+    /// </summary>
+    Range? ActivationRange(string tensor, DataType dtype);
 }
 
 /// <summary>A range source where the overrides' activation ranges win.</summary>
@@ -27,5 +30,5 @@ internal sealed class OverriddenRanges(IRangeSource inner, IQuantizationOverride
     public Range Get(string name) => Get(name, DataType.Int8);
 
     public Range Get(string name, DataType dtype) =>
-        overrides.MaxAbs(name, dtype) is float m ? new Range(-m, m) : inner.Get(name, dtype);
+        overrides.ActivationRange(name, dtype) ?? inner.Get(name, dtype);
 }

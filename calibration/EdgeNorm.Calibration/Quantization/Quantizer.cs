@@ -76,6 +76,30 @@ public static class Quantizer
         return builder;
     }
 
+    /// <summary>
+    /// The tensors the quantiser gives an asymmetric int8 grid (docs/numerics.md §12.3): outputs of a lookup table
+    /// (GELU as <c>lut</c>, Tanh) read only by Linears as their input, and not graph outputs — one-sided values whose
+    /// zero point folds into the readers' int32 bias. MetaAug simulates the same grid on the same tensors.
+    /// </summary>
+    public static IReadOnlySet<string> AsymmetricTensors(Graph graph, string gelu)
+    {
+        var readers = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
+        foreach (var n in graph.Nodes)
+            foreach (var i in n.Inputs)
+                if (i.Length > 0) (readers.TryGetValue(i, out var l) ? l : readers[i] = []).Add(n);
+        var outputs = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in graph.Nodes)
+        {
+            bool table = n.IsFused ? n.OpType == "Gelu" && gelu == "lut" : n.OpType == "Tanh";
+            string y = n.Outputs[0];
+            if (table && !outputs.Contains(y) && readers.TryGetValue(y, out var users)
+                && users.All(u => u.IsFused && u.OpType == "Linear" && u.Inputs[0] == y))
+                set.Add(y);
+        }
+        return set;
+    }
+
     /// <summary>The float model's first output on the calibration samples, row-major.</summary>
     private static float[] FloatOutputs(FloatExecutor executor, Graph graph, Dictionary<string, Tensor> data, int samples, int batchSize)
     {
@@ -252,6 +276,7 @@ public static class Quantizer
         private readonly Dictionary<string, Tensor> _expanded = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<Node>> _consumers = new(StringComparer.Ordinal);
         private readonly HashSet<string> _graphOutputs = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        private readonly IReadOnlySet<string> _asymmetric = AsymmetricTensors(graph, gelu);
 
         public EdgnBuilder Build()
         {
@@ -577,15 +602,13 @@ public static class Quantizer
         // ---- helpers ----
 
         /// <summary>
-        /// A table's int8 output read only by Linears gets an asymmetric grid over [min(0, lo), max(0, hi)]: GELU's
-        /// output is nearly one-sided, and a symmetric grid would waste half its codes. Free at run time (the zero
-        /// point is in the table and in the readers' int32 bias). Null when a reader cannot take a zero point.
+        /// A table's int8 output read only by Linears (<see cref="AsymmetricTensors"/>) gets an asymmetric grid over
+        /// [min(0, lo), max(0, hi)]: GELU's output is nearly one-sided, and a symmetric grid would waste half its codes.
+        /// Free at run time (the zero point is in the table and in the readers' int32 bias). Null for other tensors.
         /// </summary>
         private QValue? AsymmetricInt8(string name)
         {
-            if (_graphOutputs.Contains(name) || !_consumers.TryGetValue(name, out var users) || users.Count == 0
-                || !users.All(u => u.IsFused && u.OpType == "Linear" && u.Inputs[0] == name))
-                return null;
+            if (!_asymmetric.Contains(name)) return null;
             var r = ranges.Get(name, DataType.Int8);
             double lo = Math.Min(0, r.Min), hi = Math.Max(0, r.Max);
             if (!(hi - lo > 0) || double.IsInfinity(hi - lo)) return null;

@@ -81,7 +81,8 @@ internal static class CalibrateVerb
             Calibration.MetaAug.MetaAugResult? overrides = null;
             if (meta)
             {
-                (overrides, inputs) = metaaugArgs.Run(graph, inputs, r, sampleCount, r.GetValue(seed), new QuantizerOptions { Softmax = sm }.SoftmaxVariant, e, metadata);
+                (overrides, inputs) = metaaugArgs.Run(graph, inputs, r, sampleCount, r.GetValue(seed), new QuantizerOptions { Softmax = sm }.SoftmaxVariant,
+                    r.GetValue(gelu) ?? "lut", e, metadata);
                 sampleCount = null;   // the quantiser takes the samples MetaAug used
             }
             string sha;

@@ -17,10 +17,10 @@ internal sealed class MetaAugArguments
 
     /// <summary>
     /// Runs MetaAug on the calibration data (the seeded subset of <paramref name="samples"/>); progress goes to
-    /// <paramref name="e"/>; adds calibration.metaaug metadata. <paramref name="softmax"/>: the code family the quantiser will use. Returns the overrides and the samples used.
+    /// <paramref name="e"/>; adds calibration.metaaug metadata. <paramref name="softmax"/>, <paramref name="gelu"/>: the code family and GELU form the quantiser will use. Returns the overrides and the samples used.
     /// </summary>
     public (MetaAugResult Result, Dictionary<string, Tensor> Samples) Run(Graph graph, IReadOnlyDictionary<string, Tensor> data, ParseResult r,
-        int? samples, int seed, string softmax, TextWriter e, IDictionary<string, string> metadata)
+        int? samples, int seed, string softmax, string gelu, TextWriter e, IDictionary<string, string> metadata)
     {
         (string, int) current = ("", 0);
         TimeSpan phaseStart = TimeSpan.Zero, last = TimeSpan.Zero;   // a phase starts where the previous one's last report was
@@ -29,6 +29,7 @@ internal sealed class MetaAugArguments
             Iterations = r.GetValue(_iterations),
             MetaSteps = r.GetValue(_metaSteps),
             Softmax = softmax,
+            Gelu = gelu,
             Seed = seed,
             Progress = p =>
             {

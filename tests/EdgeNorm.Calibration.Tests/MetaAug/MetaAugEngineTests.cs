@@ -46,17 +46,82 @@ public sealed class MetaAugEngineTests
         var plain = Model.Format.EdgnModel.Load(Quantizer.Quantize(graph, samples, new QuantizerOptions()).ToArray());
         var meta = Model.Format.EdgnModel.Load(Quantizer.Quantize(graph, samples, new QuantizerOptions { Overrides = result }).ToArray());
         // the learned activation range of the input is the input's scale in the file (plain minmax has its own)
-        Assert.Equal(result.Ranges["input"] / 127f, meta.Header.Inputs.Single().Quant!.Scales[0], 6);
+        Assert.Equal(result.Ranges["input"].Max / 127f, meta.Header.Inputs.Single().Quant!.Scales[0], 6);
+
+        // a GELU table read by a Linear is asymmetric in the file, and MetaAug learned its step on that grid: the
+        // file's scale is the learned step and its zero point the one MetaAug simulated (a symmetric range would
+        // give zero point 0 and waste half the codes)
+        var values = meta.Header.Values.ToDictionary(v => v.Name);
+        var gelus = meta.Header.Nodes.Where(n => n.OpType == Runtime.IntegerOpNames.Lookup).Select(n => n.Outputs[0]).ToList();
+        Assert.NotEmpty(gelus);
+        var engineSteps = new MetaAugEngine<float>(graph, 4, samples["input"].F, options).Steps.ToDictionary(s => s.Tensor);
+        foreach (var y in gelus)
+        {
+            var r = result.Ranges[y];
+            Assert.True(r.Min < 0 && r.Max > -8 * r.Min, $"{y}: learned range [{r.Min}, {r.Max}] is not GELU's one-sided grid");
+            var q = values[y].Quant!;
+            Assert.Equal((r.Max - r.Min) / 255, q.Scales[0], 5);
+            Assert.Equal(engineSteps[y].ZeroPoint, q.ZeroPoints[0]);
+            Assert.InRange(q.ZeroPoints[0], -127, -100);
+        }
 
         // chosen int8 weights are what the file stores; weights the quantiser changed (a fold) keep round-to-nearest
         var (name, layer) = result.LayerWeights.First();
         var flipped = (sbyte[])layer.Int8.Clone();
         flipped[0] = (sbyte)(flipped[0] == 0 ? 1 : -flipped[0]);
-        var chosen = new MetaAugResult(new Dictionary<string, (float[], float[], sbyte[])> { [name] = (layer.Float, layer.Scales, flipped) }, new Dictionary<string, float>(), "");
-        var other = new MetaAugResult(new Dictionary<string, (float[], float[], sbyte[])> { [name] = (layer.Float.Select(v => v * 2).ToArray(), layer.Scales, flipped) }, new Dictionary<string, float>(), "");
+        var chosen = new MetaAugResult(new Dictionary<string, (float[], float[], sbyte[])> { [name] = (layer.Float, layer.Scales, flipped) }, new Dictionary<string, Calibrators.Range>(), "");
+        var other = new MetaAugResult(new Dictionary<string, (float[], float[], sbyte[])> { [name] = (layer.Float.Select(v => v * 2).ToArray(), layer.Scales, flipped) }, new Dictionary<string, Calibrators.Range>(), "");
         var withChosen = Model.Format.EdgnModel.Load(Quantizer.Quantize(graph, samples, new QuantizerOptions { Overrides = chosen }).ToArray());
         var withOther = Model.Format.EdgnModel.Load(Quantizer.Quantize(graph, samples, new QuantizerOptions { Overrides = other }).ToArray());
         Assert.NotEqual(plain.GetTensorData(name + ".w").ToArray(), withChosen.GetTensorData(name + ".w").ToArray());
         Assert.Equal(plain.GetTensorData(name + ".w").ToArray(), withOther.GetTensorData(name + ".w").ToArray());
+    }
+}
+
+/// <summary>The fake quantiser of activation edges on both grids (values, and the straight-through/LSQ gradients).</summary>
+public sealed class ActivationQuantizerTests
+{
+    [Fact]
+    public void SymmetricGrid_RoundsClampsAt127_AndGivesLsqGradients()
+    {
+        var step = new ActivationStep("x", 0.5) { Mode = ActivationMode.Quantize };
+        var q = new ActivationQuantizer<double>(step, new Random(1), 0.5);
+        double[] x = [0.26, -0.74, 100, -100];
+        Assert.Equal([0.5, -0.5, 63.5, -63.5], q.Forward(x));
+        var dx = new double[4];
+        q.Backward(x, [1, 1, 1, 1], dx);
+        Assert.Equal([1, 1, 0, 0], dx);
+        // LSQ: round(u) − u inside (1 − 0.52, −1 + 1.48), ±127 outside
+        Assert.Equal((1 - 0.52) + (-1 + 1.48) + 127 - 127, step.Gradient, 12);
+        Assert.Equal(new Calibrators.Range(-63.5f, 63.5f), step.Range);
+    }
+
+    [Fact]
+    public void AsymmetricGrid_IsTheQuantisersRule_AndItsRangeGivesBackTheSameScaleAndZeroPoint()
+    {
+        // GELU-like: [−0.17, 3.0] → scale 3.17/255, zero point −128 − round(−0.17/scale) = −114
+        var step = ActivationStep.Asymmetric("y", -0.17, 3.0);
+        double s = 3.17 / 255;
+        Assert.Equal(s, step.Step, 12);
+        Assert.Equal(-114, step.ZeroPoint);
+        Assert.Equal(-128, step.Low);
+        step.Mode = ActivationMode.Quantize;
+        var q = new ActivationQuantizer<double>(step, new Random(1), 0.5);
+        double[] x = [0, -1, 5, 1.0];
+        var y = q.Forward(x);
+        Assert.Equal(0, y[0]);                            // zero is exact
+        Assert.Equal(s * (-128 + 114), y[1], 12);         // clamped at the lowest code
+        Assert.Equal(s * (127 + 114), y[2], 12);          // and at the highest
+        Assert.Equal(s * Math.Round(1.0 / s), y[3], 12);
+        var dx = new double[4];
+        q.Backward(x, [1, 1, 1, 1], dx);
+        Assert.Equal([1, 0, 0, 1], dx);
+        Assert.Equal(0 + (-128 + 114) + (127 + 114) + (Math.Round(1.0 / s) - 1.0 / s), step.Gradient, 9);
+
+        // the range the overrides hand to the quantiser reproduces this scale and zero point under its rule
+        var r = step.Range;
+        double lo = Math.Min(0, r.Min), hi = Math.Max(0, r.Max), scale = (hi - lo) / 255;
+        Assert.Equal(s, scale, 6);
+        Assert.Equal(step.ZeroPoint, -128 - (long)Math.Round(lo / scale));
     }
 }
