@@ -32,4 +32,27 @@ public sealed class MetaAugVerbTests : IDisposable
         var e = CliRunner.Run("eval", model, "--data", TestPaths.Fixture("digits_test_x.npy"), "--labels", TestPaths.Fixture("digits_test_y.npy"));
         Assert.True(e.ExitCode == 0, e.ToString());
     }
+
+    [Theory]
+    [InlineData("--metaaug-iters", "0", "--metaaug-iters must be at least 1")]
+    [InlineData("--metaaug-step-lr", "-0.1", "--metaaug-step-lr must be a finite number")]
+    public void MetaAug_BadSetting_Exit2_NamingTheFlag_AndWritesNothing(string flag, string value, string message)
+    {
+        string model = Path.Combine(_dir, "bad.edgn");
+        var c = CliRunner.Run("calibrate", TestPaths.Fixture("vit_l1.onnx"), "-o", model, "--data", TestPaths.Fixture("digits_calib_x.npy"),
+            "--metaaug", "--samples", "8", flag, value);
+        Assert.Equal(2, c.ExitCode);
+        Assert.Contains(message, c.Err);
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
+    public void MetaAug_StepLearningRate_IsRecordedInTheSettings()
+    {
+        string model = Path.Combine(_dir, "lr.edgn");
+        var c = CliRunner.Run("calibrate", TestPaths.Fixture("vit_l1.onnx"), "-o", model, "--data", TestPaths.Fixture("digits_calib_x.npy"),
+            "--metaaug", "--samples", "8", "--metaaug-iters", "2", "--metaaug-meta-steps", "0", "--metaaug-step-lr", "0");
+        Assert.True(c.ExitCode == 0, c.ToString());
+        Assert.Contains(", step lr 0, ", CliRunner.Run("inspect", model).Out);
+    }
 }

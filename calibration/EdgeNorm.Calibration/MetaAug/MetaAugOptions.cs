@@ -62,11 +62,12 @@ public sealed record MetaAugOptions
     {
         if (Iterations < 1) throw new MetaAugException($"--metaaug-iters must be at least 1, got {Iterations}");
         if (MetaSteps < 0) throw new MetaAugException($"--metaaug-meta-steps must be 0 or more, got {MetaSteps}");
+        if (!(StepLearningRate >= 0) || double.IsInfinity(StepLearningRate)) throw new MetaAugException($"--metaaug-step-lr must be a finite number ≥ 0, got {StepLearningRate}");
         if (Batch < 1) throw new MetaAugException($"the MetaAug batch must be at least 1, got {Batch}");
         if (Hidden < 1) throw new MetaAugException($"the transformation network needs at least 1 hidden channel, got {Hidden}");
     }
 
     /// <summary>The settings recorded in the .edgn (metadata <c>calibration.metaaug</c>).</summary>
     public string Describe() => FormattableString.Invariant(
-        $"iterations {Iterations}/block, meta steps {MetaSteps}/block, batch {Batch}, QDrop {DropProbability}, rounding λ {RoundingWeight} (β 20→2 after {WarmUp:P0}), T: residual conv3x3×2 hidden {Hidden}, softmax codes simulated: {Softmax}, hypergradient DARTS finite difference (inner SGD η {InnerLearningRate}), α {Alpha} β {MarginWeight} γ {InfoWeight} threshold {MarginThreshold} τ {Temperature}, seed {Seed}");
+        $"iterations {Iterations}/block, meta steps {MetaSteps}/block, batch {Batch}, QDrop {DropProbability}, rounding λ {RoundingWeight} (β 20→2 after {WarmUp:P0}), step lr {StepLearningRate}, T: residual conv3x3×2 hidden {Hidden}, softmax codes simulated: {Softmax}, hypergradient DARTS finite difference (inner SGD η {InnerLearningRate}), α {Alpha} β {MarginWeight} γ {InfoWeight} threshold {MarginThreshold} τ {Temperature}, seed {Seed}");
 }

@@ -13,7 +13,9 @@ internal sealed class MetaAugArguments
     private readonly Option<int> _iterations = new("--metaaug-iters") { Description = $"MetaAug: reconstruction iterations per block (default {Defaults.Iterations})", DefaultValueFactory = _ => Defaults.Iterations };
     private readonly Option<int> _metaSteps = new("--metaaug-meta-steps") { Description = $"MetaAug: bi-level steps of the transformation network per block (default {Defaults.MetaSteps})", DefaultValueFactory = _ => Defaults.MetaSteps };
 
-    public IEnumerable<Option> All => [_iterations, _metaSteps];
+    private readonly Option<double> _stepLearningRate = new("--metaaug-step-lr") { Description = $"MetaAug: Adam learning rate of the activation steps, relative to each step (default {Defaults.StepLearningRate.ToString(CultureInfo.InvariantCulture)}; 0 keeps the data calibrator's ranges)", DefaultValueFactory = _ => Defaults.StepLearningRate };
+
+    public IEnumerable<Option> All => [_iterations, _metaSteps, _stepLearningRate];
 
     /// <summary>
     /// Runs MetaAug on the calibration data (the seeded subset of <paramref name="samples"/>); progress goes to
@@ -28,6 +30,7 @@ internal sealed class MetaAugArguments
         {
             Iterations = r.GetValue(_iterations),
             MetaSteps = r.GetValue(_metaSteps),
+            StepLearningRate = r.GetValue(_stepLearningRate),
             Softmax = softmax,
             Gelu = gelu,
             Seed = seed,
