@@ -16,8 +16,10 @@ public static class MetaAugCalibrator
     /// <paramref name="samples"/> the quantiser would pick for the same seed. Returns the overrides and the samples used
     /// (quantise with those and no further subset).
     /// </summary>
+    /// <param name="method">The data calibrator (<see cref="Calibrators.RangeCalibration.Methods"/>) whose ranges the learned
+    /// steps start from; the quantiser uses the same method for every range MetaAug does not learn.</param>
     public static (MetaAugResult Result, Dictionary<string, Tensor> Samples) Run(Graph graph, IReadOnlyDictionary<string, Tensor> data,
-        int? samples, int seed, MetaAugOptions options)
+        int? samples, int seed, MetaAugOptions options, string method = "minmax", double percentile = 0.9999)
     {
         options.Validate();
         var calibration = Quantizer.Subset(data, samples, seed, out _);
@@ -25,12 +27,13 @@ public static class MetaAugCalibrator
             throw new MetaAugException($"MetaAug transforms images: the model needs one float image input, the calibration data has {calibration.Count} inputs");
         var x = calibration.Values.First();
         if (!x.IsFloat || x.Rank != 4) throw new MetaAugException($"MetaAug transforms images: the calibration data must be float [N, C, H, W], got {x}");
-        var engine = new MetaAugEngine<float>(graph, Math.Min(options.Batch, x.Shape[0]), x.F, options);
+        var initial = Calibrators.RangeCalibration.Run(new Float.FloatExecutor(graph), calibration, method, percentile);
+        var engine = new MetaAugEngine<float>(graph, Math.Min(options.Batch, x.Shape[0]), x.F, options, initial);
         engine.Run(x.F);
         return (new MetaAugResult(
             engine.Layers.ToDictionary(l => l.Node.Name, l => (l.Float, l.Scales, l.Int8()), StringComparer.Ordinal),
             engine.Steps.ToDictionary(s => s.Tensor, s => s.Range, StringComparer.Ordinal),
-            options.Describe()), calibration);
+            options.Describe() + $", steps start from {method}"), calibration);
     }
 }
 

@@ -42,8 +42,9 @@ public sealed class MetaAugEngine<T> where T : unmanaged, IFloatingPointIeee754<
 
     /// <param name="graph">Fused float graph with one float image input [B, C, H, W].</param>
     /// <param name="batch">Samples per tape run.</param>
-    /// <param name="calibration">Flat calibration samples (for the initial activation steps: max |x| / 127).</param>
-    public MetaAugEngine(Graph graph, int batch, T[] calibration, MetaAugOptions options)
+    /// <param name="calibration">Flat calibration samples (for the initial activation steps, when <paramref name="initial"/> is null: minmax).</param>
+    /// <param name="initial">The data calibrator's ranges to start the activation steps from (null: minmax on <paramref name="calibration"/>).</param>
+    public MetaAugEngine(Graph graph, int batch, T[] calibration, MetaAugOptions options, Calibrators.IRangeSource? initial = null)
     {
         _options = options;
         _rng = new Random(options.Seed);
@@ -81,11 +82,11 @@ public sealed class MetaAugEngine<T> where T : unmanaged, IFloatingPointIeee754<
         _fp = new Tape<T>(graph, new Dictionary<string, int[]> { [_input] = _shape });
         _classes = _fp.Shape(_logits)[^1];
 
-        // initial steps: what minmax would choose on the calibration data, on the grid the quantiser will use
+        // initial steps: what the data calibrator (or minmax) chose, on the grid the quantiser will use
         var sources = scaleOf.Values.Distinct().ToList();
-        var min = sources.ToDictionary(s => s, _ => 0.0);
-        var max = sources.ToDictionary(s => s, _ => 0.0);
-        foreach (var xb in Batches(calibration))
+        var min = sources.ToDictionary(s => s, s => initial is null ? 0.0 : initial.Get(s, DataType.Int8).Min);
+        var max = sources.ToDictionary(s => s, s => initial is null ? 0.0 : initial.Get(s, DataType.Int8).Max);
+        foreach (var xb in initial is null ? Batches(calibration) : [])
         {
             _fp.Forward(Feed(xb));
             foreach (var s in sources)

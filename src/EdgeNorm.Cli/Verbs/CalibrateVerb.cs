@@ -82,7 +82,7 @@ internal static class CalibrateVerb
             if (meta)
             {
                 (overrides, inputs) = metaaugArgs.Run(graph, inputs, r, sampleCount, r.GetValue(seed), new QuantizerOptions { Softmax = sm }.SoftmaxVariant,
-                    r.GetValue(gelu) ?? "lut", e, metadata);
+                    r.GetValue(gelu) ?? "lut", methodName, e, metadata);
                 sampleCount = null;   // the quantiser takes the samples MetaAug used
             }
             string sha;

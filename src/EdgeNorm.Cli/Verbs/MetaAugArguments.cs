@@ -22,7 +22,7 @@ internal sealed class MetaAugArguments
     /// <paramref name="e"/>; adds calibration.metaaug metadata. <paramref name="softmax"/>, <paramref name="gelu"/>: the code family and GELU form the quantiser will use. Returns the overrides and the samples used.
     /// </summary>
     public (MetaAugResult Result, Dictionary<string, Tensor> Samples) Run(Graph graph, IReadOnlyDictionary<string, Tensor> data, ParseResult r,
-        int? samples, int seed, string softmax, string gelu, TextWriter e, IDictionary<string, string> metadata)
+        int? samples, int seed, string softmax, string gelu, string method, TextWriter e, IDictionary<string, string> metadata)
     {
         (string, int) current = ("", 0);
         TimeSpan phaseStart = TimeSpan.Zero, last = TimeSpan.Zero;   // a phase starts where the previous one's last report was
@@ -45,7 +45,7 @@ internal sealed class MetaAugArguments
             },
         };
         var clock = Stopwatch.StartNew();
-        var run = MetaAugCalibrator.Run(graph, data, samples, seed, options);
+        var run = MetaAugCalibrator.Run(graph, data, samples, seed, options, method);
         e.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"calibrate: metaaug done in {clock.Elapsed.TotalSeconds:F1} s: {run.Result.LayerWeights.Count} layer(s) rounded, {run.Result.Ranges.Count} activation step(s) learned"));
         metadata["calibration.metaaug"] = run.Result.Settings;

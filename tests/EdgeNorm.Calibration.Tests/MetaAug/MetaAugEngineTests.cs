@@ -34,6 +34,32 @@ public sealed class MetaAugEngineTests
     }
 
     [Fact]
+    public void Steps_StartFromTheDataCalibratorsRanges_OnTheQuantisersGrid()
+    {
+        var graph = OnnxImporter.Import(TestPaths.Fixture("vit_l1.onnx"));
+        var x = EndToEnd.Data.Value.Calib;
+        var data = new Dictionary<string, Tensor> { ["input"] = x };
+        var minmax = Calibrators.RangeCalibration.Run(new Float.FloatExecutor(graph), data, "minmax");
+        var percentile = Calibrators.RangeCalibration.Run(new Float.FloatExecutor(graph), data, "percentile", 0.99);
+        var asymmetric = Quantizer.AsymmetricTensors(graph, "lut");
+        Assert.NotEmpty(asymmetric);
+        var own = new MetaAugEngine<float>(graph, 4, x.F, new MetaAugOptions()).Steps.ToDictionary(s => s.Tensor);
+        var fromMinmax = new MetaAugEngine<float>(graph, 4, x.F, new MetaAugOptions(), minmax).Steps.ToDictionary(s => s.Tensor);
+        var fromPercentile = new MetaAugEngine<float>(graph, 4, x.F, new MetaAugOptions(), percentile).Steps;
+        foreach (var s in fromPercentile)
+        {
+            var r = percentile.Get(s.Tensor, DataType.Int8);
+            var expected = asymmetric.Contains(s.Tensor) ? ActivationStep.Asymmetric(s.Tensor, r.Min, r.Max) : new ActivationStep(s.Tensor, r.MaxAbs / 127.0);
+            Assert.Equal(expected.Step, s.Step, 12);
+            Assert.Equal(expected.ZeroPoint, s.ZeroPoint);
+            // the engine's own pass over the samples is minmax
+            Assert.Equal(fromMinmax[s.Tensor].Step, own[s.Tensor].Step, 5);
+            Assert.Equal(fromMinmax[s.Tensor].ZeroPoint, own[s.Tensor].ZeroPoint);
+        }
+        Assert.Contains(fromPercentile, s => s.Step < fromMinmax[s.Tensor].Step * 0.99);   // the 99 % clip is tighter somewhere
+    }
+
+    [Fact]
     public void ShortRun_TheQuantiserStoresTheChosenWeightsAndRanges_AndOtherwiseMatchesPlainMinmax()
     {
         var graph = OnnxImporter.Import(TestPaths.Fixture("vit_l1.onnx"));
