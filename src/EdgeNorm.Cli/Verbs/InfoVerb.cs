@@ -17,6 +17,9 @@ internal static class InfoVerb
             var usable = BinaryIsa.Usable.ToList();
             // The path a new session takes: EDGENORM_KERNELS if set (an unusable one is an error, exit 2), else the best.
             string isa = KernelPaths.Name(KernelPaths.Select());
+            // paths never run on hardware during development are chosen only after their start-up self-test passes
+            var selfTested = Enum.GetValues<KernelPath>().Where(p => KernelPaths.NeedsSelfTest(p) && KernelPaths.IsUsable(p))
+                .Select(p => (Name: KernelPaths.Name(p), Passed: KernelPaths.PassesSelfTest(p))).ToList();
             if (r.GetValue(json))
             {
                 using var w = JsonOut.Begin(o);
@@ -26,6 +29,9 @@ internal static class InfoVerb
                 w.WriteString("features_source", cpu.Source);
                 JsonOut.Strings(w, "features", cpu.Features.Order(StringComparer.Ordinal));
                 JsonOut.Strings(w, "binary_paths", usable.Prepend("scalar"));
+                w.W.WriteStartObject("self_test");
+                foreach (var (name, passed) in selfTested) w.WriteBoolean(name, passed);
+                w.W.WriteEndObject();
                 w.WriteBoolean("native_aot", !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported);
                 w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
                 w.WriteString("edgenorm_version", Versions.EdgeNorm);
@@ -39,6 +45,8 @@ internal static class InfoVerb
                 o.WriteLine($"features:      {string.Join(' ', cpu.Features.Order(StringComparer.Ordinal))} (from {cpu.Source})");
                 o.WriteLine($"binary paths:  {string.Join(' ', usable.Prepend("scalar"))}");
                 o.WriteLine($"isa:           {isa}");
+                if (selfTested.Count > 0)
+                    o.WriteLine($"self-test:     {string.Join(", ", selfTested.Select(t => $"{t.Name} {(t.Passed ? "passed" : "FAILED: not chosen by default")}"))}");
                 var missed = MissedByBinary(cpu, usable).ToList();
                 if (missed.Count > 0)
                     o.WriteLine($"note:          the CPU has {string.Join(", ", missed)} but this binary cannot use it; publish with a matching profile (publish-profiles/)");

@@ -33,23 +33,14 @@ public static class KernelPaths
     /// <summary>Environment variable forcing a path (names as <see cref="Name"/>): for tests and benchmarks.</summary>
     public const string EnvironmentVariable = "EDGENORM_KERNELS";
 
-    /// <summary>
-    /// Opt-in for paths written but never yet executed on real hardware (AVX-VNNI, AVX-512BW: the development machine
-    /// is AVX2-only). Until a run on such a CPU has passed the kernel tests they are not chosen by default; setting
-    /// this variable to 1 makes them selectable and lets the tests sweep them (docs/kernels.md).
-    /// </summary>
-    public const string UnverifiedVariable = "EDGENORM_UNVERIFIED_KERNELS";
-
-    private static bool UnverifiedEnabled => Environment.GetEnvironmentVariable(UnverifiedVariable) == "1";
-
     /// <summary>Whether this binary on this CPU can execute <paramref name="path"/>.</summary>
     public static bool IsUsable(KernelPath path) => path switch
     {
         KernelPath.Scalar => true,
         KernelPath.Vector128 => Vector128.IsHardwareAccelerated,
         KernelPath.Avx2 => X86.Avx2.IsSupported,
-        KernelPath.AvxVnni => X86.AvxVnni.IsSupported && UnverifiedEnabled,
-        KernelPath.Avx512BW => X86.Avx512BW.IsSupported && UnverifiedEnabled,
+        KernelPath.AvxVnni => X86.AvxVnni.IsSupported,
+        KernelPath.Avx512BW => X86.Avx512BW.IsSupported,
         KernelPath.Neon => ArmAdvSimd.Arm64.IsSupported,
         KernelPath.NeonDotProd => ArmDp.IsSupported && ArmAdvSimd.Arm64.IsSupported,
         _ => false,
@@ -57,6 +48,15 @@ public static class KernelPaths
 
     /// <summary>Every usable path, slowest first.</summary>
     public static IEnumerable<KernelPath> Usable => Enum.GetValues<KernelPath>().Where(IsUsable);
+
+    /// <summary>
+    /// Paths written but never executed on hardware during development (the development machine is AVX2-only): chosen
+    /// by default only after <see cref="KernelSelfTest"/> passes on this CPU (docs/kernels.md).
+    /// </summary>
+    public static bool NeedsSelfTest(KernelPath path) => path is KernelPath.AvxVnni or KernelPath.Avx512BW;
+
+    /// <summary>Whether <paramref name="path"/> (usable here) passes <see cref="KernelSelfTest"/> on this CPU (cached per process).</summary>
+    public static bool PassesSelfTest(KernelPath path) => IsUsable(path) && KernelSelfTest.Passes(path);
 
     /// <summary>The fastest usable path on this machine (the default choice).</summary>
     public static KernelPath Best
@@ -66,7 +66,7 @@ public static class KernelPaths
             // Preference measured on Zen 5 (docs/performance.md): VNNI beats AVX-512BW maddubs there.
             foreach (var p in (ReadOnlySpan<KernelPath>)[KernelPath.AvxVnni, KernelPath.Avx512BW, KernelPath.Avx2,
                          KernelPath.NeonDotProd, KernelPath.Neon, KernelPath.Vector128])
-                if (IsUsable(p)) return p;
+                if (IsUsable(p) && (!NeedsSelfTest(p) || PassesSelfTest(p))) return p;
             return KernelPath.Scalar;
         }
     }
