@@ -20,6 +20,11 @@ public class InfoTests
         Assert.Contains("scalar", paths);
         // The path a session takes here: the best usable one (or EDGENORM_KERNELS when set).
         Assert.Equal(EdgeNorm.Runtime.Platform.KernelPaths.Name(EdgeNorm.Runtime.Platform.KernelPaths.Select()), isa);
+        // The start-up self-test result of every gated path this CPU has (none on an AVX2-only or ARM machine).
+        var gated = Enum.GetValues<EdgeNorm.Runtime.Platform.KernelPath>()
+            .Where(p => EdgeNorm.Runtime.Platform.KernelPaths.NeedsSelfTest(p) && EdgeNorm.Runtime.Platform.KernelPaths.IsUsable(p))
+            .Select(EdgeNorm.Runtime.Platform.KernelPaths.Name).ToList();
+        Assert.Equal(gated, root.GetProperty("self_test").EnumerateObject().Select(p => p.Name).ToList());
         // The features must come from the hardware/kernel, not from the binary: cross-check with the
         // kernel's own flag list.
         var flags = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags") || l.StartsWith("Features"))
