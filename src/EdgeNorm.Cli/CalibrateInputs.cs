@@ -79,7 +79,15 @@ internal sealed class ProgressPrinter(TextWriter e)
         double t = _clock.Elapsed.TotalSeconds;
         if (step != total && t - _lastPrint < 1) return;
         _lastPrint = t;
-        string eta = step == 0 ? "" : step == total ? $", {t:F1} s" : $", ETA {t / step * (total - step):F0} s";
+        string eta = step == 0 ? "" : ", " + Time(t, step, total);
         e.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calibrate: {phase} {step}/{total} batches{eta}"));
     }
+
+    /// <summary>
+    /// The time part of every calibrate progress line: "12.3 s" once a phase of <paramref name="total"/> steps is done,
+    /// else "ETA 4 s", extrapolated from <paramref name="elapsedSeconds"/> for <paramref name="step"/> steps.
+    /// </summary>
+    public static string Time(double elapsedSeconds, int step, int total) => step == total
+        ? string.Create(CultureInfo.InvariantCulture, $"{elapsedSeconds:F1} s")
+        : string.Create(CultureInfo.InvariantCulture, $"ETA {(step == 0 ? 0 : elapsedSeconds / step * (total - step)):F0} s");
 }

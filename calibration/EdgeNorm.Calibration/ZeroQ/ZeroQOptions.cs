@@ -19,10 +19,7 @@ public enum ZeroQInit
 }
 
 /// <summary>One progress report of the distillation.</summary>
-public sealed record ZeroQProgress(int Step, int Steps, double Loss, double LearningRate, TimeSpan Elapsed)
-{
-    public TimeSpan Remaining => Step == 0 ? TimeSpan.Zero : Elapsed / Step * (Steps - Step);
-}
+public sealed record ZeroQProgress(int Step, int Steps, double Loss, double LearningRate, TimeSpan Elapsed);
 
 /// <summary>ZeroQ settings; defaults are the reference code's (calibration.md §1.2, §6.1).</summary>
 public sealed record ZeroQOptions

@@ -38,8 +38,7 @@ internal sealed class MetaAugArguments
             {
                 if ((p.Phase, p.Block) != current) { current = (p.Phase, p.Block); phaseStart = last; }
                 last = p.Elapsed;
-                double t = (p.Elapsed - phaseStart).TotalSeconds;
-                string time = p.Step == p.Steps ? $"{t:F1} s" : $"ETA {t / p.Step * (p.Steps - p.Step):F0} s";
+                string time = ProgressPrinter.Time((p.Elapsed - phaseStart).TotalSeconds, p.Step, p.Steps);
                 e.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"calibrate: metaaug block {p.Block}/{p.Blocks} {p.Phase} step {p.Step}/{p.Steps}, loss {p.Loss:G4}, {time}"));
             },

@@ -40,7 +40,7 @@ internal sealed class ZeroQArguments
             Init = init,
             Seed = seed,
             Progress = p => e.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"calibrate: zeroq step {p.Step}/{p.Steps}, loss {p.Loss:G4}, lr {p.LearningRate:G3}, {(p.Step == p.Steps ? $"{p.Elapsed.TotalSeconds:F1} s" : $"ETA {p.Remaining.TotalSeconds:F0} s")}")),
+                $"calibrate: zeroq step {p.Step}/{p.Steps}, loss {p.Loss:G4}, lr {p.LearningRate:G3}, {ProgressPrinter.Time(p.Elapsed.TotalSeconds, p.Step, p.Steps)}")),
         };
         var result = ZeroQDistiller.Distill(graph, options);
         e.WriteLine(string.Create(CultureInfo.InvariantCulture,
