@@ -11,7 +11,7 @@ namespace EdgeNorm.Runtime.Kernels;
 /// its worker threads. Also the stable entry point for benchmarks and tests: <c>KernelSet.Create(path, threads)</c>,
 /// then <see cref="Gemm(GemmWeights, ReadOnlySpan{sbyte}, int, Span{sbyte}, Span{byte})"/>. One call at a time.
 /// </summary>
-public sealed unsafe class KernelSet : IDisposable
+public sealed unsafe class KernelSet : IDisposable, Platform.IGemmPath
 {
     private readonly GemmKernel _gemm;
     private readonly WorkerPool _pool;
@@ -121,6 +121,9 @@ public sealed unsafe class KernelSet : IDisposable
             _gemm.Products(pr, stride, m, pp, groups, n, pi, py, n);
         }
     }
+
+    void Platform.IGemmPath.Products(ReadOnlySpan<sbyte> a, int aStride, int m, ReadOnlySpan<sbyte> b, int bStride, int n, int k, Span<int> dst) =>
+        Products(a, aStride, m, b, bStride, n, k, dst);
 
     /// <summary>Stops the worker threads.</summary>
     public void Dispose() => _pool.Dispose();

@@ -33,8 +33,8 @@ internal static class KernelSelfTest
         }
     });
 
-    /// <summary>The first case on which the two sets differ (a description), or null when they agree on all.</summary>
-    internal static string? FirstMismatch(KernelSet candidate, KernelSet reference)
+    /// <summary>The first case on which the two paths differ (a description), or null when they agree on all.</summary>
+    internal static string? FirstMismatch(IGemmPath candidate, IGemmPath reference)
     {
         // (M, N, K, operands): M and N around every tile height/width (≤ 8 rows, 16 columns), K around the 4-byte
         // groups, and the operands that break inexact forms (−128·−128 sums saturate vpmaddubsw; ±127 mixed signs).
@@ -80,4 +80,12 @@ internal static class KernelSelfTest
         }
         return null;
     }
+}
+
+/// <summary>What <see cref="KernelSelfTest"/> compares: a path's GEMM (int8 and int16 outputs) and Q·Kᵀ products (<see cref="KernelSet"/>).</summary>
+internal interface IGemmPath
+{
+    void Gemm(GemmWeights weights, ReadOnlySpan<sbyte> a, int m, Span<sbyte> y, Span<byte> scratch);
+    void Gemm(GemmWeights weights, ReadOnlySpan<sbyte> a, int m, Span<short> y, Span<byte> scratch);
+    void Products(ReadOnlySpan<sbyte> a, int aStride, int m, ReadOnlySpan<sbyte> b, int bStride, int n, int k, Span<int> dst);
 }

@@ -1,4 +1,5 @@
 using EdgeNorm.Runtime.Kernels;
+using EdgeNorm.Runtime.Kernels.Gemm;
 using EdgeNorm.Runtime.Platform;
 using Xunit;
 
@@ -21,6 +22,40 @@ public sealed class KernelSelfTestTests
         using var reference = KernelSet.Create(KernelPath.Scalar, 1);
         Assert.Null(KernelSelfTest.FirstMismatch(candidate, reference));
         Assert.True(KernelSelfTest.Passes(KernelPaths.Parse(path)));
+    }
+
+    /// <summary>A path that is right except for one kind of output.</summary>
+    private sealed class Faulty(KernelSet inner, string wrong) : IGemmPath
+    {
+        public void Gemm(GemmWeights weights, ReadOnlySpan<sbyte> a, int m, Span<sbyte> y, Span<byte> scratch)
+        {
+            inner.Gemm(weights, a, m, y, scratch);
+            if (wrong == "int8" && m * weights.N > 5) y[5] ^= 1;
+        }
+
+        public void Gemm(GemmWeights weights, ReadOnlySpan<sbyte> a, int m, Span<short> y, Span<byte> scratch)
+        {
+            inner.Gemm(weights, a, m, y, scratch);
+            // a saturating form: wrong only where a sum of −128·−128 products is involved
+            if (wrong == "int16" && a.Length > 0 && a[0] == sbyte.MinValue) y[0] ^= 1;
+        }
+
+        public void Products(ReadOnlySpan<sbyte> a, int aStride, int m, ReadOnlySpan<sbyte> b, int bStride, int n, int k, Span<int> dst)
+        {
+            inner.Products(a, aStride, m, b, bStride, n, k, dst);
+            if (wrong == "products") dst[^1]++;
+        }
+    }
+
+    [Theory]
+    [InlineData("int8", "GEMM M=2 N=15 K=3")]
+    [InlineData("int16", "GEMM M=13 N=16 K=256")]
+    [InlineData("products", "products M=1 N=1 K=1")]
+    public void AWrongOutput_IsCaught_NamingTheCase(string wrong, string expected)
+    {
+        using var good = KernelSet.Create(KernelPath.Scalar, 1);
+        using var reference = KernelSet.Create(KernelPath.Scalar, 1);
+        Assert.Equal(expected, KernelSelfTest.FirstMismatch(new Faulty(good, wrong), reference));
     }
 
     [Fact]
