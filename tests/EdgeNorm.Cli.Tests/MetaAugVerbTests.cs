@@ -29,6 +29,10 @@ public sealed class MetaAugVerbTests : IDisposable
         Assert.Contains("calibration.data: digits_calib_x.npy+metaaug", i.Out);
         Assert.Contains("calibration.metaaug: iterations 4/block, meta steps 1/block", i.Out);
         Assert.Contains("calibration.samples: 8", i.Out);
+        // with no --method, the learned steps (and every other range) start from percentile, at the default step lr
+        Assert.Contains(", step lr 0.003, ", i.Out);
+        Assert.Contains("steps start from percentile", i.Out);
+        Assert.Contains("calibration.method: percentile", i.Out);
         var e = CliRunner.Run("eval", model, "--data", TestPaths.Fixture("digits_test_x.npy"), "--labels", TestPaths.Fixture("digits_test_y.npy"));
         Assert.True(e.ExitCode == 0, e.ToString());
     }
@@ -47,12 +51,15 @@ public sealed class MetaAugVerbTests : IDisposable
     }
 
     [Fact]
-    public void MetaAug_StepLearningRate_IsRecordedInTheSettings()
+    public void MetaAug_StepLearningRateAndMethod_AreRecordedInTheSettings()
     {
         string model = Path.Combine(_dir, "lr.edgn");
         var c = CliRunner.Run("calibrate", TestPaths.Fixture("vit_l1.onnx"), "-o", model, "--data", TestPaths.Fixture("digits_calib_x.npy"),
-            "--metaaug", "--samples", "8", "--metaaug-iters", "2", "--metaaug-meta-steps", "0", "--metaaug-step-lr", "0");
+            "--metaaug", "--samples", "8", "--metaaug-iters", "2", "--metaaug-meta-steps", "0", "--metaaug-step-lr", "0", "--method", "minmax");
         Assert.True(c.ExitCode == 0, c.ToString());
-        Assert.Contains(", step lr 0, ", CliRunner.Run("inspect", model).Out);
+        var i = CliRunner.Run("inspect", model).Out;
+        Assert.Contains(", step lr 0, ", i);
+        Assert.Contains("steps start from minmax", i);
+        Assert.Contains("calibration.method: minmax", i);
     }
 }

@@ -12,6 +12,12 @@ namespace EdgeNorm.Calibration.MetaAug;
 public static class MetaAugCalibrator
 {
     /// <summary>
+    /// The data calibrator the learned steps start from unless told otherwise: percentile's clipped ranges, because 32
+    /// samples make minmax's ranges depend on the one most extreme sample (docs/accuracy.md, "MetaAug").
+    /// </summary>
+    public const string DefaultMethod = "percentile";
+
+    /// <summary>
     /// Runs MetaAug on the calibration samples of the graph's one image input: all of them, or the seeded subset of
     /// <paramref name="samples"/> the quantiser would pick for the same seed. Returns the overrides and the samples used
     /// (quantise with those and no further subset).
@@ -19,7 +25,7 @@ public static class MetaAugCalibrator
     /// <param name="method">The data calibrator (<see cref="Calibrators.RangeCalibration.Methods"/>) whose ranges the learned
     /// steps start from; the quantiser uses the same method for every range MetaAug does not learn.</param>
     public static (MetaAugResult Result, Dictionary<string, Tensor> Samples) Run(Graph graph, IReadOnlyDictionary<string, Tensor> data,
-        int? samples, int seed, MetaAugOptions options, string method = "minmax", double percentile = 0.9999)
+        int? samples, int seed, MetaAugOptions options, string method = DefaultMethod, double percentile = 0.9999)
     {
         options.Validate();
         var calibration = Quantizer.Subset(data, samples, seed, out _);

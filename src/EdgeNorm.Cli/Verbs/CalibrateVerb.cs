@@ -22,7 +22,7 @@ internal static class CalibrateVerb
         var zeroqArgs = new ZeroQArguments();
         var metaaug = new Option<bool>("--metaaug") { Description = "MetaAug with --data: AdaRound + learned activation steps, block reconstruction on the data and its learned augmentations" };
         var metaaugArgs = new MetaAugArguments();
-        var method = new Option<string>("--method") { Description = "minmax|percentile (99.99 % of |x|)|entropy (KL, 2048 bins)|mse (MSE-optimal clip)", DefaultValueFactory = _ => "minmax" };
+        var method = new Option<string>("--method") { Description = $"minmax (default; {Calibration.MetaAug.MetaAugCalibrator.DefaultMethod} with --metaaug)|percentile (99.99 % of |x|)|entropy (KL, 2048 bins)|mse (MSE-optimal clip)" };
         var softmax = new Option<string>("--softmax") { Description = "log2 (best measured: log√2)|lis|logsqrt2|linear (I-BERT uint8 probabilities)", DefaultValueFactory = _ => "log2" };
         var gelu = new Option<string>("--gelu") { Description = "lut (exact 256-entry table, default)|igelu|shiftgelu" };
         var fold = new Option<string>("--prepbn-fold") { Description = "auto (default: the closer to float on the calibration data)|requant|linear" };
@@ -55,7 +55,7 @@ internal static class CalibrateVerb
             if (string.IsNullOrEmpty(outPath)) return Fail(e, "pass the output model path with -o OUT.edgn");
             if (Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
                 return Fail(e, $"{outPath}: the folder {outDir} does not exist"); // before any work, so the error stays one line
-            string methodName = r.GetValue(method) ?? "minmax";
+            string methodName = r.GetValue(method) ?? (meta ? Calibration.MetaAug.MetaAugCalibrator.DefaultMethod : "minmax");
             if (!RangeCalibration.Methods.Contains(methodName)) return Fail(e, $"--method {methodName} is not available ({string.Join(", ", RangeCalibration.Methods)})");
             if (r.GetValue(gelu) is { } g && g is not ("lut" or "igelu" or "shiftgelu")) return Fail(e, $"--gelu {g} is not available (lut, igelu, shiftgelu)");
             if (r.GetValue(fold) is { } f && f is not ("auto" or "requant" or "linear")) return Fail(e, $"--prepbn-fold {f} is not available (auto, requant, linear)");
