@@ -3,13 +3,14 @@
 # seed s (the seeded subset `--samples 32 --seed s`) and each method, calibrate, evaluate on the 3,573 held-out
 # samples against the labels and the float model, and print one line per run, then one markdown row per
 # (fixture, method): mean ± half the range over the seeds of correct top-1 and agreement with float.
-# Usage: scripts/metaaug-accuracy.sh [EDGENORM] [fixture…]   (EDGENORM: the edgenorm command; default `edgenorm`)
+# Usage: scripts/metaaug-accuracy.sh [EDGENORM] [fixture…]   (EDGENORM: the edgenorm command; default `edgenorm`;
+# fixtures: default the three digits ViTs)
 # SEEDS="1 2 3", METHODS="minmax percentile entropy mse metaaug", METAAUG_FLAGS="" (e.g. "--metaaug-iters 500").
 # CPU-heavy: MetaAug takes minutes per run; the other methods seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 E=${1:-edgenorm}; shift || true
-FIXTURES=${*:-vit_prepbn vit_l1}
+FIXTURES=${*:-vit_prepbn vit_l1 vit_ln_op17}
 SEEDS=${SEEDS:-1 2 3}
 METHODS=${METHODS:-minmax percentile entropy mse metaaug}
 F=tests/fixtures
