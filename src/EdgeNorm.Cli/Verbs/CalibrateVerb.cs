@@ -55,7 +55,7 @@ internal static class CalibrateVerb
             if (string.IsNullOrEmpty(outPath)) return Fail(e, "pass the output model path with -o OUT.edgn");
             if (Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
                 return Fail(e, $"{outPath}: the folder {outDir} does not exist"); // before any work, so the error stays one line
-            string methodName = r.GetValue(method) ?? (meta ? Calibration.MetaAug.MetaAugCalibrator.DefaultMethod : "minmax");
+            string methodName = r.GetValue(method) ?? (meta ? Calibration.MetaAug.MetaAugCalibrator.DefaultMethod : new QuantizerOptions().Method);
             if (!RangeCalibration.Methods.Contains(methodName)) return Fail(e, $"--method {methodName} is not available ({string.Join(", ", RangeCalibration.Methods)})");
             if (r.GetValue(gelu) is { } g && g is not ("lut" or "igelu" or "shiftgelu")) return Fail(e, $"--gelu {g} is not available (lut, igelu, shiftgelu)");
             if (r.GetValue(fold) is { } f && f is not ("auto" or "requant" or "linear")) return Fail(e, $"--prepbn-fold {f} is not available (auto, requant, linear)");
