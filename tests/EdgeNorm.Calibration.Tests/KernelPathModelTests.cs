@@ -47,10 +47,21 @@ public class KernelPathModelTests
         var y = new float[80];
         session.Run(x, y);
         session.Run(x, y);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 5; i++) session.Run(x, y);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.Equal(0, allocated);
+        // The calling thread is measured exactly, in every window. The worker's bytes are only visible process-wide, where
+        // the runtime's own threads (tier-up, finalizers of earlier tests' objects) sometimes allocate too: so the
+        // process-wide count must be 0 in at least one window of 5 runs. An allocation in every Run would show in every window.
+        long callerBytes = 0, fewestProcessBytes = long.MaxValue;
+        for (int window = 0; window < 20 && fewestProcessBytes != 0; window++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long processBefore = GC.GetTotalAllocatedBytes(precise: true), callerBefore = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) session.Run(x, y);
+            callerBytes += GC.GetAllocatedBytesForCurrentThread() - callerBefore;
+            fewestProcessBytes = Math.Min(fewestProcessBytes, GC.GetTotalAllocatedBytes(precise: true) - processBefore);
+        }
+        Assert.Equal(0, callerBytes);
+        Assert.Equal(0, fewestProcessBytes);
     }
 
     [Fact]
