@@ -18,8 +18,8 @@ public sealed class OutlierFixtureTests(ITestOutputHelper output)
     [InlineData("vit_l1_outliers", "vit_l1")]
     public void OutlierViT_PredictsWhatItsSourcePredicts_OnEveryHeldOutSample(string fixture, string source)
     {
-        var outliers = EndToEnd.PredictFloat(fixture);
-        Assert.Equal(EndToEnd.PredictFloat(source), outliers);
+        var outliers = EndToEnd.FloatPredicted(fixture);
+        Assert.Equal(EndToEnd.FloatPredicted(source), outliers);
         var labels = EndToEnd.Data.Value.Y;
         Assert.Equal(FloatCorrect(fixture), outliers.Where((p, i) => p == labels[i]).Count());
     }
