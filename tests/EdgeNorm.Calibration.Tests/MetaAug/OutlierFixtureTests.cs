@@ -33,6 +33,8 @@ public sealed class OutlierFixtureTests(ITestOutputHelper output)
         int floatCorrect = FloatCorrect(fixture);
         output.WriteLine($"{fixture}: minmax int8 {correct}, float {floatCorrect} of {EndToEnd.Samples}");
         Assert.True(floatCorrect - correct > EndToEnd.BudgetSamples, $"{fixture}: int8 {correct} vs float {floatCorrect}: the outliers no longer cost int8 a point");
+        // …but it is still a working classifier (measured 2988 and 3056), not a broken one
+        Assert.True(correct > 0.8 * EndToEnd.Samples, $"{fixture}: int8 {correct} of {EndToEnd.Samples}: far below the measured 84–86 %");
     }
 
     private static int FloatCorrect(string fixture)
